@@ -1,0 +1,298 @@
+"""Practice evaluations: cycles, the evaluations allocated in them, the four pillar grades,
+feedback gathered in the conversation, moderation and recommendations.
+
+Evaluation states (one service per transition, see services.py):
+
+    allocated ──save draft──▶ in_progress ──submit──▶ completed
+        │                         │
+        └────── cycle closed ─────┴──────────────────▶ not_returned
+"""
+
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from pqa.models import Team
+from pqa.quarters import Quarter, validate_quarter
+
+
+class Grade(models.TextChoices):
+    """Ofsted's four-point scale, best first."""
+
+    OUTSTANDING = "outstanding", "Outstanding"
+    GOOD = "good", "Good"
+    REQUIRES_IMPROVEMENT = "requires_improvement", "Requires improvement to be good"
+    INADEQUATE = "inadequate", "Inadequate"
+
+
+# Lower is better; used to say whether moderation raised or lowered a grade.
+GRADE_RANK = {grade: rank for rank, grade in enumerate(Grade.values)}
+
+GRADE_DESCRIPTORS = {
+    Grade.OUTSTANDING: "Practice is consistently strong and creative, and makes a real difference to the "
+    "child's life. It could be used as an example for others.",
+    Grade.GOOD: "Practice is purposeful and child-focused; the child's needs are understood and met, "
+    "and the record shows the difference the work makes.",
+    Grade.REQUIRES_IMPROVEMENT: "The child is safe but practice is not yet good: there are gaps or "
+    "delays in the work or the record that need to be put right.",
+    Grade.INADEQUATE: "Practice leaves the child at risk of harm or without the help they need; "
+    "widespread or serious failures that need action now.",
+}
+
+
+class Answer(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+class FathersIncluded(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class Pillar(models.TextChoices):
+    """The four pillars of practice, in the order the conversation takes them."""
+
+    CHILDS_VOICE = "childs_voice", "The child's voice"
+    ASSESSMENT = "assessment", "Assessment"
+    PLANNING = "planning", "Planning"
+    OVERSIGHT = "oversight", "Management oversight and supervision"
+
+
+PILLAR_PROMPTS = {
+    Pillar.CHILDS_VOICE: "How do we know what life is like for this child? How have their wishes and "
+    "feelings shaped the work?",
+    Pillar.ASSESSMENT: "Is the assessment up to date, analytical and clear about risks, needs and strengths?",
+    Pillar.PLANNING: "Is there a SMART plan that the child and family understand, and is it making a difference?",
+    Pillar.OVERSIGHT: "Is management oversight and supervision regular, reflective and driving the plan?",
+}
+
+
+class HeadlineQuestion(models.TextChoices):
+    """The three questions reported every quarter; values are the Evaluation field names."""
+
+    INTERVENTION_APPROPRIATE = "intervention_appropriate", "Is our intervention appropriate to the child's circumstances?"
+    POSITIVE_DIFFERENCE = "positive_difference", "Has our intervention made a positive difference?"
+    RECORD_REFLECTS_WORK = "record_reflects_work", "Does the child's written record reflect the quality of the work?"
+
+
+class CycleType(models.TextChoices):
+    TRUST_WIDE = "trust_wide", "Trust-wide practice evaluation"
+    SERVICE = "service", "Service practice evaluation (SPE)"
+    THEMATIC = "thematic", "Thematic audit or dip sample"
+    REVISIT = "revisit", "Revisit"
+
+
+class Cycle(models.Model):
+    """A round of evaluations in a quarter. A quarter may hold several rounds of a type."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    quarter = models.CharField(max_length=10, validators=[validate_quarter], help_text="For example 2025-26-Q1.")
+    type = models.CharField(max_length=20, choices=CycleType.choices, default=CycleType.TRUST_WIDE)
+    title = models.CharField(max_length=120, blank=True, help_text="Optional, e.g. the theme of a thematic audit.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-quarter", "type", "title"]
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "type", "title"], name="cycle_unique_round"),
+        ]
+
+    def __str__(self) -> str:
+        name = f"{self.quarter} {self.get_type_display()}"
+        return f"{name}: {self.title}" if self.title else name
+
+    @property
+    def quarter_period(self) -> Quarter:
+        return Quarter.parse(self.quarter)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Evaluation(models.Model):
+    """One child's case, evaluated with one practitioner by one evaluator."""
+
+    class Status(models.TextChoices):
+        ALLOCATED = "allocated", "Allocated"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Returned"
+        NOT_RETURNED = "not_returned", "Not returned"
+
+    EDITABLE_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS)
+
+    reference = models.CharField(max_length=40, unique=True, help_text="The trust's id of the evaluation, e.g. PE-2025-0001.")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="evaluations")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="evaluations")
+    child_ref = models.CharField("child's case id", max_length=40, help_text="The id in the case management system. Never a name.")
+    practitioner = models.CharField(max_length=120, help_text="Staff id or name of the practitioner.")
+    evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ALLOCATED)
+    revisit_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="revisits",
+        help_text="The earlier evaluation of this child that this one revisits.",
+    )
+
+    evaluation_date = models.DateField("date of the conversation", null=True, blank=True)
+    overall_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    intervention_appropriate = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    positive_difference = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    record_reflects_work = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    edi_considered = models.CharField("equality, diversity and inclusion considered", max_length=8, choices=Answer.choices, blank=True)
+    fathers_included = models.CharField(max_length=16, choices=FathersIncluded.choices, blank=True)
+    strengths = models.TextField(blank=True)
+    areas_for_development = models.TextField(blank=True)
+    safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
+    safeguarding_description = models.TextField(blank=True)
+    safeguarding_reported_at = models.DateTimeField(null=True, blank=True)
+
+    child_age_band = models.CharField(max_length=40, blank=True)
+    child_gender = models.CharField(max_length=40, blank=True)
+    child_ethnicity = models.CharField(max_length=80, blank=True)
+
+    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    allocated_at = models.DateTimeField(auto_now_add=True)
+    draft_saved_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # Optimistic locking: every save bumps it, a save based on an older one is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-cycle__quarter", "reference"]
+        indexes = [
+            models.Index(fields=["status", "cycle"], name="evaluation_status_cycle_idx"),
+            models.Index(fields=["evaluator", "status"], name="evaluation_evaluator_idx"),
+            models.Index(fields=["team", "status"], name="evaluation_team_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(status="completed") | ~models.Q(overall_grade=""),
+                name="completed_evaluation_has_overall_grade",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} (child {self.child_ref})"
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in self.EDITABLE_STATUSES
+
+    @property
+    def final_grade(self) -> str:
+        moderation = getattr(self, "moderation", None)
+        return moderation.moderated_grade if moderation else self.overall_grade
+
+
+class PillarGrade(models.Model):
+    """One pillar of one evaluation: what the practitioner told, what the record showed, the grade."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="pillar_grades")
+    pillar = models.CharField(max_length=20, choices=Pillar.choices)
+    tell_me = models.TextField("tell me", blank=True, help_text="The practitioner's account.")
+    show_me = models.TextField("show me", blank=True, help_text="The evidence seen in the child's record.")
+    grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evaluation", "pillar"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "pillar"], name="one_grade_per_pillar")]
+        indexes = [models.Index(fields=["pillar", "grade"], name="pillargrade_pillar_grade_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation.reference}: {self.get_pillar_display()} {self.get_grade_display() or 'not graded'}"
+
+
+class Respondent(models.TextChoices):
+    CHILD = "child", "Child or young person"
+    PARENT_CARER = "parent_carer", "Parent or carer"
+    PARTNER = "partner", "Partner professional"
+
+
+class EvaluationFeedback(models.Model):
+    """What a child, parent or carer, or partner professional said when asked during the evaluation."""
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="feedback_gathered")
+    respondent = models.CharField(max_length=20, choices=Respondent.choices)
+    spoken_to = models.BooleanField(null=True, blank=True)
+    not_spoken_reason = models.CharField("why not", max_length=300, blank=True)
+    understood_why = models.CharField("understood why we are involved", max_length=8, choices=Answer.choices, blank=True)
+    involved_in_decisions = models.CharField(max_length=8, choices=Answer.choices, blank=True)
+    needs_understood = models.CharField("practitioner understands their needs", max_length=8, choices=Answer.choices, blank=True)
+    quote = models.TextField(max_length=600, blank=True, help_text="A short quote, with no names.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evaluation", "respondent"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "respondent"], name="one_feedback_per_respondent")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation.reference}: {self.get_respondent_display()}"
+
+
+class Moderation(models.Model):
+    """A moderator's view of an evaluation's overall grade. The outcome is derived, never typed."""
+
+    class Outcome(models.TextChoices):
+        AGREED = "agreed", "Agreed"
+        UPGRADED = "upgraded", "Raised"
+        DOWNGRADED = "downgraded", "Lowered"
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.CASCADE, related_name="moderation")
+    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="moderations")
+    moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    rationale = models.TextField(blank=True)
+    moderated_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"{self.evaluation.reference}: {self.get_outcome_display()}"
+
+    @staticmethod
+    def outcome_for(*, overall_grade: str, moderated_grade: str) -> str:
+        if moderated_grade == overall_grade:
+            return Moderation.Outcome.AGREED
+        if GRADE_RANK[moderated_grade] < GRADE_RANK[overall_grade]:
+            return Moderation.Outcome.UPGRADED
+        return Moderation.Outcome.DOWNGRADED
+
+
+class Recommendation(models.Model):
+    """An action an evaluation raises, held in the Practice Hub's central record until done."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recommendations")
+    action = models.TextField()
+    owner = models.CharField(max_length=120, help_text="Who will do it, e.g. the team manager.")
+    due_date = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["evaluation", "created_at", "pk"]
+        indexes = [models.Index(fields=["status", "due_date"], name="recommendation_open_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.evaluation.reference}: {self.action[:60]}"

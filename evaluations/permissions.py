@@ -1,0 +1,23 @@
+"""Object-level rules for evaluations; list-level scoping is in selectors.evaluations_visible_to."""
+
+from pqa.permissions import can_read_all_evaluations, can_manage_cycles, is_team_manager
+
+from evaluations.models import Evaluation
+
+__all__ = ["can_edit_evaluation", "can_manage_cycles", "can_read_evaluation"]
+
+
+def can_read_evaluation(user, evaluation: Evaluation) -> bool:
+    if can_read_all_evaluations(user) or evaluation.evaluator_id == user.pk:
+        return True
+    return (
+        is_team_manager(user)
+        and user.team_id is not None
+        and evaluation.team_id == user.team_id
+        and evaluation.status == Evaluation.Status.COMPLETED
+    )
+
+
+def can_edit_evaluation(user, evaluation: Evaluation) -> bool:
+    """Only the allocated evaluator, and only until it is submitted."""
+    return evaluation.evaluator_id == user.pk and evaluation.is_editable and user.is_active

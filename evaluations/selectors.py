@@ -1,0 +1,181 @@
+"""Every read of evaluations that a view, report or export needs, already scoped to the user.
+
+The PQA reporting layer reads this app only through this module."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from evaluations.models import (
+    Answer,
+    Cycle,
+    CycleType,
+    Evaluation,
+    Grade,
+    HeadlineQuestion,
+    Moderation,
+    Pillar,
+    PillarGrade,
+)
+from pqa.models import ServiceArea
+from pqa.permissions import can_read_all_evaluations, is_team_manager
+from pqa.quarters import Quarter
+
+Status = Evaluation.Status
+
+
+class DistributionError(ValueError):
+    """A request for a distribution that cannot be answered (bad quarter, unknown service area)."""
+
+
+def evaluations_visible_to(user) -> QuerySet[Evaluation]:
+    """Evaluations the user may read: all for moderators, the Practice Hub and leaders; their
+    own for an evaluator; their team's returned evaluations for a team manager."""
+    queryset = Evaluation.objects.select_related(
+        "cycle", "team__service_area", "evaluator", "moderation"
+    )
+    if can_read_all_evaluations(user):
+        return queryset
+    scope = Q(evaluator=user)
+    if is_team_manager(user) and user.team_id:
+        scope |= Q(team_id=user.team_id, status=Status.COMPLETED)
+    return queryset.filter(scope)
+
+
+def evaluation_get_for_user(*, user, pk: int) -> Evaluation:
+    """One evaluation with everything its page shows; another user's is a 404, not a 403."""
+    try:
+        return (
+            evaluations_visible_to(user)
+            .prefetch_related(
+                Prefetch("pillar_grades", queryset=PillarGrade.objects.order_by("pk")),
+                "feedback_gathered",
+                "recommendations",
+            )
+            .get(pk=pk)
+        )
+    except Evaluation.DoesNotExist as error:
+        raise Http404("No evaluation found") from error
+
+
+def evaluations_allocated_to(user) -> QuerySet[Evaluation]:
+    """'My evaluations': what is allocated to me, the ones still to do first, soonest due first."""
+    return (
+        Evaluation.objects.filter(evaluator=user)
+        .select_related("cycle", "team__service_area")
+        .order_by("-status", "due_date", "reference")  # in_progress, completed... see view grouping
+    )
+
+
+def cycles_with_progress() -> QuerySet[Cycle]:
+    """Cycles with their counts in one query: allocated, in progress, returned, overdue, not returned."""
+    today = timezone.localdate()
+    return Cycle.objects.annotate(
+        allocated=Count("evaluations"),
+        not_started=Count("evaluations", filter=Q(evaluations__status=Status.ALLOCATED)),
+        in_progress=Count("evaluations", filter=Q(evaluations__status=Status.IN_PROGRESS)),
+        returned=Count("evaluations", filter=Q(evaluations__status=Status.COMPLETED)),
+        not_returned=Count("evaluations", filter=Q(evaluations__status=Status.NOT_RETURNED)),
+        overdue=Count(
+            "evaluations",
+            filter=Q(evaluations__status__in=Evaluation.EDITABLE_STATUSES, evaluations__due_date__lt=today),
+        ),
+    ).order_by("-quarter", "type", "title")
+
+
+def return_rate(*, returned: int, allocated: int) -> float | None:
+    return round(returned / allocated, 4) if allocated else None
+
+
+def _zeroes(choices) -> dict[str, int]:
+    return {value: 0 for value in choices.values}
+
+
+def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
+    """The quarter's distribution as in the shared contract evaluations-csv.md: counted by the
+    database in two queries (evaluations, pillar grades), whatever the number of rows."""
+    try:
+        period = Quarter.parse(quarter)
+    except ValueError as error:
+        raise DistributionError(str(error)) from error
+    if type is not None and type not in CycleType.values:
+        raise DistributionError(f"'{type}' is not an evaluation type: use one of {', '.join(CycleType.values)}")
+
+    scope = Q(cycle__quarter=str(period))
+    if type:
+        scope &= Q(cycle__type=type)
+    if service_area is not None:
+        area = ServiceArea.objects.filter(name__iexact=service_area).first()
+        if area is None:
+            raise DistributionError(f"'{service_area}' is not a service area")
+        scope &= Q(team__service_area=area)
+        service_area = area.name
+
+    completed = Q(status=Status.COMPLETED)
+    moderated = completed & Q(moderation__isnull=False)
+    aggregates = {
+        "completed": Count("pk", filter=completed),
+        "not_returned": Count("pk", filter=Q(status=Status.NOT_RETURNED)),
+        "moderated": Count("pk", filter=moderated),
+    }
+    for grade in Grade.values:
+        aggregates[f"evaluator__{grade}"] = Count("pk", filter=completed & Q(overall_grade=grade))
+        aggregates[f"final__{grade}"] = Count(
+            "pk",
+            filter=completed
+            & (Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)),
+        )
+    for outcome in Moderation.Outcome.values:
+        aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))
+    for question in HeadlineQuestion.values:
+        for answer in Answer.values:
+            aggregates[f"{question}__{answer}"] = Count("pk", filter=completed & Q(**{question: answer}))
+    counts = Evaluation.objects.filter(scope).aggregate(**aggregates)
+
+    pillars = {pillar: _zeroes(Grade) for pillar in Pillar.values}
+    pillar_rows = (
+        PillarGrade.objects.filter(
+            evaluation__in=Evaluation.objects.filter(scope & completed).values("pk"), grade__in=Grade.values
+        )
+        .values("pillar", "grade")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in pillar_rows:
+        pillars[row["pillar"]][row["grade"]] = row["count"]
+
+    allocated = counts["completed"] + counts["not_returned"]
+    return {
+        "quarter": str(period),
+        "service_area": service_area,
+        "type": type,
+        "allocated": allocated,
+        "completed": counts["completed"],
+        "return_rate": return_rate(returned=counts["completed"], allocated=allocated),
+        "overall": {
+            "evaluator": {grade: counts[f"evaluator__{grade}"] for grade in Grade.values},
+            "final": {grade: counts[f"final__{grade}"] for grade in Grade.values},
+        },
+        "pillars": pillars,
+        "moderation": {
+            "moderated": counts["moderated"],
+            **{outcome: counts[f"moderation__{outcome}"] for outcome in Moderation.Outcome.values},
+        },
+        **{
+            question: {answer: counts[f"{question}__{answer}"] for answer in Answer.values}
+            for question in HeadlineQuestion.values
+        },
+    }
+
+
+def quarters_with_evaluations() -> list[str]:
+    return list(Cycle.objects.order_by("-quarter").values_list("quarter", flat=True).distinct())
+
+
+def overdue(evaluation: Evaluation, today: dt.date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return evaluation.is_editable and evaluation.due_date is not None and evaluation.due_date < today

@@ -1,0 +1,489 @@
+"""Every write to evaluations: the only door, used by views, admin, commands and tasks alike.
+
+Each service runs in one transaction, records who did it (django-simple-history picks the
+user from the request, or from `_history_user` set here), and sends notifications through
+the outbox only once the transaction commits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from evaluations.models import (
+    Answer,
+    Cycle,
+    Evaluation,
+    EvaluationFeedback,
+    FathersIncluded,
+    Grade,
+    HeadlineQuestion,
+    Moderation,
+    Pillar,
+    PillarGrade,
+    Recommendation,
+    Respondent,
+)
+from pqa.models import Notification, Role, Team, User
+from pqa.services import notification_queue
+
+Status = Evaluation.Status
+
+
+class EvaluationError(Exception):
+    """A workflow step that is not allowed from the current state."""
+
+
+class ConcurrentEditError(EvaluationError):
+    """Someone else saved the record after this person opened it."""
+
+    def __init__(self, current_version: int, saved_by: str | None, saved_at: dt.datetime | None):
+        self.current_version = current_version
+        self.saved_by = saved_by
+        self.saved_at = saved_at
+        who = saved_by or "someone else"
+        super().__init__(f"{who} saved this record after you opened it, so your changes were not saved.")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is missing, and where: section is 'evaluation', 'pillar', 'feedback' or
+    'recommendations'; key the pillar or respondent; field the form field."""
+
+    section: str
+    field: str
+    message: str
+    key: str = ""
+
+
+class IncompleteEvaluation(EvaluationError):
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("; ".join(problem.message for problem in problems))
+
+
+def _attribute(instance, actor: User | None) -> None:
+    # simple-history reads this when no request is in flight (commands, tasks, tests).
+    if actor is not None:
+        instance._history_user = actor
+
+
+# --- Cycles -------------------------------------------------------------------------------
+
+
+def cycle_open(*, quarter: str, type: str, title: str = "", actor: User) -> Cycle:
+    """Open a round of evaluations for a quarter. Quarter, type and title name it uniquely."""
+    cycle = Cycle(quarter=quarter.strip(), type=type, title=title.strip(), opened_by=actor)
+    cycle.full_clean()
+    _attribute(cycle, actor)
+    cycle.save()
+    return cycle
+
+
+@transaction.atomic
+def cycle_close(*, cycle: Cycle, actor: User) -> int:
+    """Close a cycle: whatever was never returned is marked not returned (drafts are kept, but
+    no longer editable). Returns how many evaluations were marked."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if not cycle.is_open:
+        raise EvaluationError("This cycle is already closed.")
+    unreturned = list(Evaluation.objects.select_for_update().filter(cycle=cycle, status__in=Evaluation.EDITABLE_STATUSES))
+    for evaluation in unreturned:
+        evaluation.status = Status.NOT_RETURNED
+        evaluation.version += 1
+        _attribute(evaluation, actor)
+        evaluation.save(update_fields=["status", "version", "updated_at"])
+    cycle.status = Cycle.Status.CLOSED
+    cycle.closed_at = timezone.now()
+    _attribute(cycle, actor)
+    cycle.save(update_fields=["status", "closed_at"])
+    return len(unreturned)
+
+
+# --- Allocation ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AllocationRequest:
+    child_ref: str
+    practitioner: str
+    team: Team
+    evaluator: User
+    due_date: dt.date | None = None
+
+
+def next_reference(year: int) -> str:
+    prefix = f"PE-{year}-"
+    last = (
+        Evaluation.objects.filter(reference__startswith=prefix)
+        .order_by("-reference")
+        .values_list("reference", flat=True)
+        .first()
+    )
+    number = int(last.removeprefix(prefix)) + 1 if last and last.removeprefix(prefix).isdigit() else 1
+    return f"{prefix}{number:04d}"
+
+
+def _check_cycle_open(cycle: Cycle) -> None:
+    if not cycle.is_open:
+        raise EvaluationError(f"{cycle} is closed: open a new cycle to allocate more evaluations.")
+
+
+@transaction.atomic
+def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest], actor: User) -> list[Evaluation]:
+    """Allocate evaluations in a cycle, all or none. Each evaluator is told by e-mail."""
+    _check_cycle_open(cycle)
+    year = cycle.quarter_period.start_year
+    created = []
+    reference = next_reference(year)
+    prefix, number = reference.rsplit("-", 1)
+    for offset, request in enumerate(requests):
+        evaluation = Evaluation(
+            reference=f"{prefix}-{int(number) + offset:04d}",
+            cycle=cycle,
+            team=request.team,
+            child_ref=request.child_ref.strip(),
+            practitioner=request.practitioner.strip(),
+            evaluator=request.evaluator,
+            due_date=request.due_date,
+            allocated_by=actor,
+        )
+        evaluation.full_clean()
+        _attribute(evaluation, actor)
+        evaluation.save()
+        created.append(evaluation)
+    by_evaluator: dict[int, list[Evaluation]] = {}
+    for evaluation in created:
+        by_evaluator.setdefault(evaluation.evaluator_id, []).append(evaluation)
+    for items in by_evaluator.values():
+        evaluator = items[0].evaluator
+        lines = "\n".join(
+            f"- {item.reference}: child {item.child_ref}, {item.team.name}, due {item.due_date or 'no date set'}"
+            for item in items
+        )
+        notification_queue(
+            kind=Notification.Kind.ALLOCATION,
+            recipients=[evaluator.email],
+            subject=f"PQA: {len(items)} practice evaluation(s) allocated to you",
+            body=f"You have been allocated these practice evaluations in {cycle}:\n{lines}\n\n"
+            f"Open 'My evaluations' in PQA: {reverse('evaluations:mine')}",
+        )
+    return created
+
+
+def evaluation_allocate(*, cycle: Cycle, request: AllocationRequest, actor: User) -> Evaluation:
+    """Allocate one evaluation."""
+    return evaluations_allocate(cycle=cycle, requests=[request], actor=actor)[0]
+
+
+@dataclass(frozen=True)
+class OpenCase:
+    child_ref: str
+    practitioner: str
+    team: Team
+
+
+def evaluations_allocate_sample(
+    *,
+    cycle: Cycle,
+    open_cases: Sequence[OpenCase],
+    per_team: int,
+    evaluators: Sequence[User],
+    due_date: dt.date | None,
+    actor: User,
+    rng: random.Random | None = None,
+) -> list[Evaluation]:
+    """Draw a random sample of up to `per_team` open cases from each team and share them among
+    the evaluators in turn. A child already in this cycle is never drawn twice."""
+    if per_team < 1:
+        raise EvaluationError("Choose at least one case per team.")
+    if not evaluators:
+        raise EvaluationError("Choose at least one evaluator to share the sample among.")
+    rng = rng or random.SystemRandom()
+    already = set(Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True))
+    by_team: dict[int, list[OpenCase]] = {}
+    seen = set()
+    for case in open_cases:
+        if case.child_ref in already or case.child_ref in seen:
+            continue
+        seen.add(case.child_ref)
+        by_team.setdefault(case.team.pk, []).append(case)
+    chosen: list[OpenCase] = []
+    for team_id in sorted(by_team):
+        cases = by_team[team_id]
+        chosen.extend(rng.sample(cases, min(per_team, len(cases))))
+    requests = [
+        AllocationRequest(
+            child_ref=case.child_ref,
+            practitioner=case.practitioner,
+            team=case.team,
+            evaluator=evaluators[index % len(evaluators)],
+            due_date=due_date,
+        )
+        for index, case in enumerate(chosen)
+    ]
+    return evaluations_allocate(cycle=cycle, requests=requests, actor=actor)
+
+
+@transaction.atomic
+def evaluation_reassign(*, evaluation: Evaluation, evaluator: User, due_date: dt.date | None = None, actor: User) -> Evaluation:
+    """Give an unreturned evaluation to another evaluator (any draft goes with it)."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not evaluation.is_editable:
+        raise EvaluationError("Only an evaluation that has not been returned can be reassigned.")
+    evaluation.evaluator = evaluator
+    if due_date is not None:
+        evaluation.due_date = due_date
+    evaluation.version += 1
+    _attribute(evaluation, actor)
+    evaluation.save()
+    notification_queue(
+        kind=Notification.Kind.ALLOCATION,
+        recipients=[evaluator.email],
+        subject=f"PQA: practice evaluation {evaluation.reference} allocated to you",
+        body=f"{evaluation.reference} (child {evaluation.child_ref}, {evaluation.team.name}) has been "
+        f"allocated to you, due {evaluation.due_date or 'no date set'}.",
+    )
+    return evaluation
+
+
+# --- The sit-alongside form ---------------------------------------------------------------
+
+DRAFT_FIELDS = (
+    "evaluation_date",
+    "overall_grade",
+    *HeadlineQuestion.values,
+    "edi_considered",
+    "fathers_included",
+    "strengths",
+    "areas_for_development",
+    "safeguarding_concern",
+    "safeguarding_description",
+    "child_age_band",
+    "child_gender",
+    "child_ethnicity",
+)
+PILLAR_FIELDS = ("tell_me", "show_me", "grade")
+FEEDBACK_FIELDS = ("spoken_to", "not_spoken_reason", "understood_why", "involved_in_decisions", "needs_understood", "quote")
+RECOMMENDATION_FIELDS = ("action", "owner", "due_date")
+
+
+def _lock_for_edit(*, evaluation: Evaluation, actor: User, expected_version: int | None) -> Evaluation:
+    locked = Evaluation.objects.select_for_update().select_related("team", "cycle").get(pk=evaluation.pk)
+    if locked.evaluator_id != actor.pk:
+        raise EvaluationError("Only the evaluator it is allocated to can change this evaluation.")
+    if not locked.is_editable:
+        raise EvaluationError("This evaluation has been returned or closed and can no longer be changed.")
+    if expected_version is not None and locked.version != expected_version:
+        last = locked.history.order_by("-history_date").select_related("history_user").first()
+        raise ConcurrentEditError(
+            locked.version,
+            str(last.history_user) if last and last.history_user else None,
+            last.history_date if last else None,
+        )
+    return locked
+
+
+@transaction.atomic
+def evaluation_save_draft(
+    *,
+    evaluation: Evaluation,
+    actor: User,
+    expected_version: int | None,
+    fields: Mapping[str, object],
+    pillars: Mapping[str, Mapping[str, object]] | None = None,
+    feedback: Mapping[str, Mapping[str, object]] | None = None,
+    recommendations: Iterable[Mapping[str, object]] | None = None,
+) -> Evaluation:
+    """Save the evaluator's work as it stands, complete or not. Refuses (ConcurrentEditError)
+    if the evaluation changed since `expected_version`. A safeguarding concern with a
+    description is sent to the team manager and the Practice Hub the first time it is saved."""
+    locked = _lock_for_edit(evaluation=evaluation, actor=actor, expected_version=expected_version)
+    for name in DRAFT_FIELDS:
+        if name in fields:
+            value = fields[name]
+            setattr(locked, name, value if value is not None or name == "evaluation_date" else "")
+    if locked.status == Status.ALLOCATED:
+        locked.status = Status.IN_PROGRESS
+    locked.draft_saved_at = timezone.now()
+    locked.version += 1
+    _attribute(locked, actor)
+    locked.save()
+
+    for pillar, values in (pillars or {}).items():
+        grade, _ = PillarGrade.objects.get_or_create(evaluation=locked, pillar=Pillar(pillar))
+        changed = [name for name in PILLAR_FIELDS if name in values and getattr(grade, name) != (values[name] or "")]
+        if changed:
+            for name in changed:
+                setattr(grade, name, values[name] or "")
+            _attribute(grade, actor)
+            grade.save()
+
+    for respondent, values in (feedback or {}).items():
+        item, _ = EvaluationFeedback.objects.get_or_create(evaluation=locked, respondent=Respondent(respondent))
+        changed = [name for name in FEEDBACK_FIELDS if name in values and getattr(item, name) != values[name]]
+        if changed:
+            for name in changed:
+                value = values[name]
+                setattr(item, name, value if value is not None or name == "spoken_to" else "")
+            _attribute(item, actor)
+            item.save()
+
+    if recommendations is not None:
+        _replace_recommendations(locked, recommendations, actor)
+
+    _report_safeguarding_concern(locked, actor)
+    return locked
+
+
+def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> None:
+    # While the evaluation is a draft its recommendations are the rows on the form, in order.
+    wanted = [row for row in rows if any(row.get(name) for name in RECOMMENDATION_FIELDS)]
+    existing = list(evaluation.recommendations.order_by("pk"))
+    for index, row in enumerate(wanted):
+        item = existing[index] if index < len(existing) else Recommendation(evaluation=evaluation)
+        values = {name: row.get(name) or ("" if name != "due_date" else None) for name in RECOMMENDATION_FIELDS}
+        if item.pk and all(getattr(item, name) == value for name, value in values.items()):
+            continue
+        for name, value in values.items():
+            setattr(item, name, value)
+        _attribute(item, actor)
+        item.save()
+    for item in existing[len(wanted):]:
+        _attribute(item, actor)
+        item.delete()
+
+
+def _report_safeguarding_concern(evaluation: Evaluation, actor: User) -> None:
+    if not evaluation.safeguarding_concern or not evaluation.safeguarding_description.strip():
+        return
+    if evaluation.safeguarding_reported_at is not None:
+        return
+    evaluation.safeguarding_reported_at = timezone.now()
+    _attribute(evaluation, actor)
+    evaluation.save(update_fields=["safeguarding_reported_at"])
+    managers = User.objects.filter(is_active=True, role=Role.TEAM_MANAGER, team_id=evaluation.team_id)
+    hub = User.objects.filter(is_active=True, role=Role.PRACTICE_HUB)
+    recipients = [user.email for user in [*managers, *hub]]
+    notification_queue(
+        kind=Notification.Kind.SAFEGUARDING_CONCERN,
+        recipients=recipients,
+        subject=f"PQA: immediate safeguarding concern raised in {evaluation.reference}",
+        body=(
+            f"An immediate safeguarding concern was raised during practice evaluation {evaluation.reference}.\n\n"
+            f"Child's case id: {evaluation.child_ref}\nTeam: {evaluation.team}\n"
+            f"Evaluator: {actor} ({actor.email})\n\nWhat was found:\n{evaluation.safeguarding_description}\n\n"
+            "Please act on this today and record what was done on the child's file."
+        ),
+    )
+
+
+def evaluation_problems(evaluation: Evaluation) -> list[Problem]:
+    """What stops this evaluation being submitted, in the order of the form."""
+    problems: list[Problem] = []
+    if not evaluation.evaluation_date:
+        problems.append(Problem("evaluation", "evaluation_date", "Enter the date of the conversation"))
+    elif evaluation.evaluation_date > timezone.localdate():
+        problems.append(Problem("evaluation", "evaluation_date", "The date of the conversation must be today or in the past"))
+    grades = {item.pillar: item.grade for item in evaluation.pillar_grades.all()}
+    for pillar in Pillar:
+        if not grades.get(pillar.value):
+            problems.append(Problem("pillar", "grade", f"Select a grade for {pillar.label.lower()}", key=pillar.value))
+    if not evaluation.overall_grade:
+        problems.append(Problem("evaluation", "overall_grade", "Select an overall grade"))
+    for question in HeadlineQuestion:
+        if not getattr(evaluation, question.value):
+            problems.append(Problem("evaluation", question.value, f"Answer '{question.label}'"))
+    if evaluation.safeguarding_concern and not evaluation.safeguarding_description.strip():
+        problems.append(Problem("evaluation", "safeguarding_description", "Describe the safeguarding concern"))
+    needs_recommendation = evaluation.overall_grade in (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
+    recommendations = list(evaluation.recommendations.all())
+    if needs_recommendation and not recommendations:
+        problems.append(
+            Problem(
+                "recommendations",
+                "action",
+                "Add at least one recommendation: the overall grade is "
+                f"{Grade(evaluation.overall_grade).label.lower()}",
+                key="0",
+            )
+        )
+    for index, item in enumerate(recommendations):
+        if not item.action.strip():
+            problems.append(Problem("recommendations", "action", f"Recommendation {index + 1}: enter the action", key=str(index)))
+        if not item.owner.strip():
+            problems.append(Problem("recommendations", "owner", f"Recommendation {index + 1}: enter who owns it", key=str(index)))
+        if not item.due_date:
+            problems.append(Problem("recommendations", "due_date", f"Recommendation {index + 1}: enter a due date", key=str(index)))
+    return problems
+
+
+@transaction.atomic
+def evaluation_submit(*, evaluation: Evaluation, actor: User, expected_version: int | None = None) -> Evaluation:
+    """Return a completed evaluation. Every pillar, the overall grade and the three headline
+    questions must be answered, and a grade of requires improvement or inadequate needs at
+    least one recommendation. After this the evaluator can read it but not change it."""
+    locked = _lock_for_edit(evaluation=evaluation, actor=actor, expected_version=expected_version)
+    problems = evaluation_problems(locked)
+    if problems:
+        raise IncompleteEvaluation(problems)
+    locked.status = Status.COMPLETED
+    locked.submitted_at = timezone.now()
+    locked.version += 1
+    _attribute(locked, actor)
+    locked.save()
+    return locked
+
+
+# --- Moderation ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def moderation_record(
+    *, evaluation: Evaluation, moderated_grade: str, moderator: User | None, rationale: str = "", actor: User | None = None
+) -> Moderation:
+    """Record a moderator's grade for a returned evaluation. Whether it agreed with, raised or
+    lowered the evaluator's grade is derived here, never typed."""
+    if evaluation.status != Status.COMPLETED:
+        raise EvaluationError("Only a returned evaluation can be moderated.")
+    if moderated_grade not in Grade.values:
+        raise ValidationError({"moderated_grade": f"'{moderated_grade}' is not a grade"})
+    outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=moderated_grade)
+    moderation = Moderation.objects.filter(evaluation=evaluation).first() or Moderation(evaluation=evaluation)
+    moderation.moderated_grade = moderated_grade
+    moderation.outcome = outcome
+    moderation.moderator = moderator
+    moderation.rationale = rationale
+    if moderation.pk:
+        moderation.version += 1
+    _attribute(moderation, actor or moderator)
+    moderation.save()
+    return moderation
+
+
+__all__ = [
+    "AllocationRequest",
+    "Answer",
+    "ConcurrentEditError",
+    "EvaluationError",
+    "FathersIncluded",
+    "IncompleteEvaluation",
+    "OpenCase",
+    "Problem",
+    "cycle_close",
+    "cycle_open",
+    "evaluation_allocate",
+    "evaluation_problems",
+    "evaluation_reassign",
+    "evaluation_save_draft",
+    "evaluation_submit",
+    "evaluations_allocate",
+    "evaluations_allocate_sample",
+    "moderation_record",
+]

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from evaluations.views import cycles, forms, imports, lists
+
+app_name = "evaluations"
+
+urlpatterns = [
+    # Lists and pages that read
+    path("", lists.evaluation_list, name="list"),
+    path("mine/", lists.my_evaluations, name="mine"),
+    path("<int:pk>/", lists.evaluation_detail, name="detail"),
+    # The sit-alongside form (the allocated evaluator)
+    path("<int:pk>/form/", forms.evaluation_form, name="form"),
+    path("<int:pk>/autosave/", forms.evaluation_autosave, name="autosave"),
+    # Cycles and allocation (the Practice Hub)
+    path("cycles/", cycles.cycle_list, name="cycle_list"),
+    path("cycles/new/", cycles.cycle_create, name="cycle_create"),
+    path("cycles/<int:pk>/", cycles.cycle_detail, name="cycle_detail"),
+    path("cycles/<int:pk>/allocate/", cycles.allocate_one, name="allocate_one"),
+    path("cycles/<int:pk>/allocate/list/", cycles.allocate_list, name="allocate_list"),
+    path("cycles/<int:pk>/allocate/sample/", cycles.allocate_sample, name="allocate_sample"),
+    path("cycles/<int:pk>/close/", cycles.cycle_close, name="cycle_close"),
+    path("<int:pk>/reassign/", cycles.evaluation_reassign, name="reassign"),
+    # History in (the Practice Hub)
+    path("import/", imports.import_evaluations, name="import"),
+]

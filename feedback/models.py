@@ -1,0 +1,1 @@
+# Complaints, compliments and child and family feedback arrive in a later issue.

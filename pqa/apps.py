@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PQAConfig(AppConfig):
+    name = "pqa"
+    verbose_name = "PQA: organisation and people"

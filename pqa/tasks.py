@@ -1,0 +1,15 @@
+"""Celery tasks of the core: thin wrappers around services."""
+
+from celery import shared_task
+
+from pqa import services
+
+
+@shared_task(name="pqa.tasks.deliver_notification")
+def deliver_notification(notification_id: int) -> bool:
+    return services.notification_deliver(notification_id=notification_id)
+
+
+@shared_task(name="pqa.tasks.deliver_pending_notifications")
+def deliver_pending_notifications() -> int:
+    return services.notifications_deliver_pending()

@@ -1,0 +1,44 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpResponse
+from django.shortcuts import redirect
+
+from pqa import permissions
+from pqa.demo import DEMO_PASSWORD
+from pqa.models import User
+
+
+def home(request):
+    """Everyone starts from their own work; the Practice Hub from the cycles."""
+    if permissions.can_manage_cycles(request.user):
+        return redirect("evaluations:cycle_list")
+    return redirect("evaluations:mine")
+
+
+@login_not_required
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+class PQALoginView(auth_views.LoginView):
+    template_name = "registration/login.html"
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if settings.DEBUG:
+            # Demo accounts are listed in debug mode only, never in production.
+            context["demo_accounts"] = (
+                User.objects.filter(is_active=True, username__startswith="demo-")
+                .select_related("team")
+                .order_by("role", "username")
+            )
+            context["demo_password"] = DEMO_PASSWORD
+        return context
+
+
+class PQALogoutView(auth_views.LogoutView):
+    pass
+
+
