@@ -73,7 +73,10 @@ PILLAR_PROMPTS = {
 class HeadlineQuestion(models.TextChoices):
     """The three questions reported every quarter; values are the Evaluation field names."""
 
-    INTERVENTION_APPROPRIATE = "intervention_appropriate", "Is our intervention appropriate to the child's circumstances?"
+    INTERVENTION_APPROPRIATE = (
+        "intervention_appropriate",
+        "Is our intervention appropriate to the child's circumstances?",
+    )
     POSITIVE_DIFFERENCE = "positive_difference", "Has our intervention made a positive difference?"
     RECORD_REFLECTS_WORK = "record_reflects_work", "Does the child's written record reflect the quality of the work?"
 
@@ -96,7 +99,9 @@ class Cycle(models.Model):
     type = models.CharField(max_length=20, choices=CycleType.choices, default=CycleType.TRUST_WIDE)
     title = models.CharField(max_length=120, blank=True, help_text="Optional, e.g. the theme of a thematic audit.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     history = HistoricalRecords()
@@ -131,16 +136,24 @@ class Evaluation(models.Model):
 
     EDITABLE_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS)
 
-    reference = models.CharField(max_length=40, unique=True, help_text="The trust's id of the evaluation, e.g. PE-2025-0001.")
+    reference = models.CharField(
+        max_length=40, unique=True, help_text="The trust's id of the evaluation, e.g. PE-2025-0001."
+    )
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="evaluations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="evaluations")
-    child_ref = models.CharField("child's case id", max_length=40, help_text="The id in the case management system. Never a name.")
+    child_ref = models.CharField(
+        "child's case id", max_length=40, help_text="The id in the case management system. Never a name."
+    )
     practitioner = models.CharField(max_length=120, help_text="Staff id or name of the practitioner.")
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ALLOCATED)
     revisit_of = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="revisits",
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="revisits",
         help_text="The earlier evaluation of this child that this one revisits.",
     )
 
@@ -149,7 +162,9 @@ class Evaluation(models.Model):
     intervention_appropriate = models.CharField(max_length=8, choices=Answer.choices, blank=True)
     positive_difference = models.CharField(max_length=8, choices=Answer.choices, blank=True)
     record_reflects_work = models.CharField(max_length=8, choices=Answer.choices, blank=True)
-    edi_considered = models.CharField("equality, diversity and inclusion considered", max_length=8, choices=Answer.choices, blank=True)
+    edi_considered = models.CharField(
+        "equality, diversity and inclusion considered", max_length=8, choices=Answer.choices, blank=True
+    )
     fathers_included = models.CharField(max_length=16, choices=FathersIncluded.choices, blank=True)
     strengths = models.TextField(blank=True)
     areas_for_development = models.TextField(blank=True)
@@ -161,7 +176,9 @@ class Evaluation(models.Model):
     child_gender = models.CharField(max_length=40, blank=True)
     child_ethnicity = models.CharField(max_length=80, blank=True)
 
-    allocated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    allocated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     allocated_at = models.DateTimeField(auto_now_add=True)
     draft_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -230,9 +247,13 @@ class EvaluationFeedback(models.Model):
     respondent = models.CharField(max_length=20, choices=Respondent.choices)
     spoken_to = models.BooleanField(null=True, blank=True)
     not_spoken_reason = models.CharField("why not", max_length=300, blank=True)
-    understood_why = models.CharField("understood why we are involved", max_length=8, choices=Answer.choices, blank=True)
+    understood_why = models.CharField(
+        "understood why we are involved", max_length=8, choices=Answer.choices, blank=True
+    )
     involved_in_decisions = models.CharField(max_length=8, choices=Answer.choices, blank=True)
-    needs_understood = models.CharField("practitioner understands their needs", max_length=8, choices=Answer.choices, blank=True)
+    needs_understood = models.CharField(
+        "practitioner understands their needs", max_length=8, choices=Answer.choices, blank=True
+    )
     quote = models.TextField(max_length=600, blank=True, help_text="A short quote, with no names.")
     history = HistoricalRecords()
 
@@ -253,7 +274,9 @@ class Moderation(models.Model):
         DOWNGRADED = "downgraded", "Lowered"
 
     evaluation = models.OneToOneField(Evaluation, on_delete=models.CASCADE, related_name="moderation")
-    moderator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="moderations")
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="moderations"
+    )
     moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     rationale = models.TextField(blank=True)

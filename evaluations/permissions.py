@@ -1,8 +1,7 @@
 """Object-level rules for evaluations; list-level scoping is in selectors.evaluations_visible_to."""
 
-from pqa.permissions import can_read_all_evaluations, can_manage_cycles, is_team_manager
-
 from evaluations.models import Evaluation
+from pqa.permissions import can_manage_cycles, can_read_all_evaluations, is_team_manager
 
 __all__ = ["can_edit_evaluation", "can_manage_cycles", "can_read_evaluation"]
 

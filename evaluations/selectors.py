@@ -35,9 +35,7 @@ class DistributionError(ValueError):
 def evaluations_visible_to(user) -> QuerySet[Evaluation]:
     """Evaluations the user may read: all for moderators, the Practice Hub and leaders; their
     own for an evaluator; their team's returned evaluations for a team manager."""
-    queryset = Evaluation.objects.select_related(
-        "cycle", "team__service_area", "evaluator", "moderation"
-    )
+    queryset = Evaluation.objects.select_related("cycle", "team__service_area", "evaluator", "moderation")
     if can_read_all_evaluations(user):
         return queryset
     scope = Q(evaluator=user)
@@ -67,7 +65,7 @@ def evaluations_allocated_to(user) -> QuerySet[Evaluation]:
     return (
         Evaluation.objects.filter(evaluator=user)
         .select_related("cycle", "team__service_area")
-        .order_by("-status", "due_date", "reference")  # in_progress, completed... see view grouping
+        .order_by("due_date", "reference")
     )
 
 
@@ -92,7 +90,7 @@ def return_rate(*, returned: int, allocated: int) -> float | None:
 
 
 def _zeroes(choices) -> dict[str, int]:
-    return {value: 0 for value in choices.values}
+    return dict.fromkeys(choices.values, 0)
 
 
 def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
@@ -126,8 +124,7 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
         aggregates[f"evaluator__{grade}"] = Count("pk", filter=completed & Q(overall_grade=grade))
         aggregates[f"final__{grade}"] = Count(
             "pk",
-            filter=completed
-            & (Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)),
+            filter=completed & (Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)),
         )
     for outcome in Moderation.Outcome.values:
         aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))

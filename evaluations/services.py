@@ -93,7 +93,9 @@ def cycle_close(*, cycle: Cycle, actor: User) -> int:
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if not cycle.is_open:
         raise EvaluationError("This cycle is already closed.")
-    unreturned = list(Evaluation.objects.select_for_update().filter(cycle=cycle, status__in=Evaluation.EDITABLE_STATUSES))
+    unreturned = list(
+        Evaluation.objects.select_for_update().filter(cycle=cycle, status__in=Evaluation.EDITABLE_STATUSES)
+    )
     for evaluation in unreturned:
         evaluation.status = Status.NOT_RETURNED
         evaluation.version += 1
@@ -232,7 +234,9 @@ def evaluations_allocate_sample(
 
 
 @transaction.atomic
-def evaluation_reassign(*, evaluation: Evaluation, evaluator: User, due_date: dt.date | None = None, actor: User) -> Evaluation:
+def evaluation_reassign(
+    *, evaluation: Evaluation, evaluator: User, due_date: dt.date | None = None, actor: User
+) -> Evaluation:
     """Give an unreturned evaluation to another evaluator (any draft goes with it)."""
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if not evaluation.is_editable:
@@ -270,7 +274,14 @@ DRAFT_FIELDS = (
     "child_ethnicity",
 )
 PILLAR_FIELDS = ("tell_me", "show_me", "grade")
-FEEDBACK_FIELDS = ("spoken_to", "not_spoken_reason", "understood_why", "involved_in_decisions", "needs_understood", "quote")
+FEEDBACK_FIELDS = (
+    "spoken_to",
+    "not_spoken_reason",
+    "understood_why",
+    "involved_in_decisions",
+    "needs_understood",
+    "quote",
+)
 RECOMMENDATION_FIELDS = ("action", "owner", "due_date")
 
 
@@ -355,7 +366,7 @@ def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str,
             setattr(item, name, value)
         _attribute(item, actor)
         item.save()
-    for item in existing[len(wanted):]:
+    for item in existing[len(wanted) :]:
         _attribute(item, actor)
         item.delete()
 
@@ -390,7 +401,9 @@ def evaluation_problems(evaluation: Evaluation) -> list[Problem]:
     if not evaluation.evaluation_date:
         problems.append(Problem("evaluation", "evaluation_date", "Enter the date of the conversation"))
     elif evaluation.evaluation_date > timezone.localdate():
-        problems.append(Problem("evaluation", "evaluation_date", "The date of the conversation must be today or in the past"))
+        problems.append(
+            Problem("evaluation", "evaluation_date", "The date of the conversation must be today or in the past")
+        )
     grades = {item.pillar: item.grade for item in evaluation.pillar_grades.all()}
     for pillar in Pillar:
         if not grades.get(pillar.value):
@@ -416,11 +429,17 @@ def evaluation_problems(evaluation: Evaluation) -> list[Problem]:
         )
     for index, item in enumerate(recommendations):
         if not item.action.strip():
-            problems.append(Problem("recommendations", "action", f"Recommendation {index + 1}: enter the action", key=str(index)))
+            problems.append(
+                Problem("recommendations", "action", f"Recommendation {index + 1}: enter the action", key=str(index))
+            )
         if not item.owner.strip():
-            problems.append(Problem("recommendations", "owner", f"Recommendation {index + 1}: enter who owns it", key=str(index)))
+            problems.append(
+                Problem("recommendations", "owner", f"Recommendation {index + 1}: enter who owns it", key=str(index))
+            )
         if not item.due_date:
-            problems.append(Problem("recommendations", "due_date", f"Recommendation {index + 1}: enter a due date", key=str(index)))
+            problems.append(
+                Problem("recommendations", "due_date", f"Recommendation {index + 1}: enter a due date", key=str(index))
+            )
     return problems
 
 
@@ -446,7 +465,12 @@ def evaluation_submit(*, evaluation: Evaluation, actor: User, expected_version: 
 
 @transaction.atomic
 def moderation_record(
-    *, evaluation: Evaluation, moderated_grade: str, moderator: User | None, rationale: str = "", actor: User | None = None
+    *,
+    evaluation: Evaluation,
+    moderated_grade: str,
+    moderator: User | None,
+    rationale: str = "",
+    actor: User | None = None,
 ) -> Moderation:
     """Record a moderator's grade for a returned evaluation. Whether it agreed with, raised or
     lowered the evaluator's grade is derived here, never typed."""

@@ -20,7 +20,11 @@ def navigation(request):
             items.append(("Admin", reverse("admin:index")))
     path = request.path
     menu = [
-        {"label": label, "url": url, "active": path == url or (url != "/" and path.startswith(url) and url != reverse("evaluations:list"))}
+        {
+            "label": label,
+            "url": url,
+            "active": path == url or (url != "/" and path.startswith(url) and url != reverse("evaluations:list")),
+        }
         for label, url in items
     ]
     return {"navigation": menu, "trust_name": settings.PQA_TRUST_NAME}

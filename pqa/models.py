@@ -71,7 +71,9 @@ class User(AbstractUser):
     class Meta:
         ordering = ["last_name", "first_name", "username"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_unique_case_insensitive", condition=~models.Q(email="")),
+            models.UniqueConstraint(
+                Lower("email"), name="user_email_unique_case_insensitive", condition=~models.Q(email="")
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,9 @@ class Quarter:
             raise QuarterError(f"'{text}' is not a quarter: write it as YYYY-YY-QN, e.g. 2025-26-Q1")
         year, short_next, number = int(match[1]), int(match[2]), int(match[3])
         if (year + 1) % 100 != short_next:
-            raise QuarterError(f"'{text}' is not a quarter: {year} is followed by {(year + 1) % 100:02d}, not {short_next:02d}")
+            raise QuarterError(
+                f"'{text}' is not a quarter: {year} is followed by {(year + 1) % 100:02d}, not {short_next:02d}"
+            )
         return cls(year, number)
 
     @classmethod

@@ -65,5 +65,7 @@ def notification_deliver(*, notification_id: int) -> bool:
 
 def notifications_deliver_pending(*, limit: int = 200) -> int:
     """Deliver what is still waiting in the outbox, oldest first. Returns how many were sent."""
-    pending = list(Notification.objects.filter(sent_at__isnull=True).order_by("created_at").values_list("pk", flat=True)[:limit])
+    pending = list(
+        Notification.objects.filter(sent_at__isnull=True).order_by("created_at").values_list("pk", flat=True)[:limit]
+    )
     return sum(notification_deliver(notification_id=pk) for pk in pending)

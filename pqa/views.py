@@ -40,5 +40,3 @@ class PQALoginView(auth_views.LoginView):
 
 class PQALogoutView(auth_views.LogoutView):
     pass
-
-

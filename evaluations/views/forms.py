@@ -1,10 +1,126 @@
-"""Work in progress: filled in by this session."""
+"""The sit-alongside form: thin views around the draft and submit services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.http import require_http_methods, require_POST
+
+from evaluations import selectors, services
+from evaluations.forms.evaluation import SitAlongsideForms, grade_descriptors
+from evaluations.models import Evaluation
+from evaluations.permissions import can_edit_evaluation
 
 
-def evaluation_form(request, pk=None):
-    raise NotImplementedError
+def _editable_evaluation(request, pk: int) -> Evaluation:
+    evaluation = selectors.evaluation_get_for_user(user=request.user, pk=pk)
+    if evaluation.evaluator_id != request.user.pk:
+        raise Http404("No evaluation found")
+    return evaluation
 
 
-def evaluation_autosave(request, pk=None):
-    raise NotImplementedError
+def _save_draft(request, evaluation: Evaluation, forms: SitAlongsideForms) -> Evaluation:
+    return services.evaluation_save_draft(evaluation=evaluation, actor=request.user, **forms.draft_arguments())
 
+
+def _conflict_message(error: services.ConcurrentEditError) -> str:
+    when = f" at {date_format(timezone.localtime(error.saved_at), 'H:i, j F')}" if error.saved_at else ""
+    return (
+        f"{error.saved_by or 'Someone else'} saved this evaluation{when}, after you opened it, so your changes "
+        "have not been saved yet. Your version is shown below. Open the saved version in a new tab to compare, "
+        "then save again to keep yours."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def evaluation_form(request, pk: int):
+    evaluation = _editable_evaluation(request, pk)
+    if not can_edit_evaluation(request.user, evaluation):
+        messages.info(request, "This evaluation has been returned, so it can be read but not changed.")
+        return redirect("evaluations:detail", pk=evaluation.pk)
+
+    if request.method == "GET":
+        forms = SitAlongsideForms.build(evaluation)
+        return _render_form(request, evaluation, forms)
+
+    forms = SitAlongsideForms.build(evaluation, data=request.POST)
+    if not forms.is_valid():
+        return _render_form(request, evaluation, forms, errors=forms.errors_for_summary(), status=400)
+
+    try:
+        # Work is saved first in every case, so a failed submit never loses what was typed.
+        evaluation = _save_draft(request, evaluation, forms)
+    except services.ConcurrentEditError as error:
+        data = request.POST.copy()
+        data["version"] = str(error.current_version)  # saving again now keeps this version
+        forms = SitAlongsideForms.build(evaluation, data=data)
+        forms.is_valid()
+        return _render_form(request, evaluation, forms, errors=[("", _conflict_message(error))], status=409)
+    except services.EvaluationError as error:
+        messages.error(request, str(error))
+        return redirect("evaluations:detail", pk=evaluation.pk)
+
+    if "submit" not in request.POST:
+        messages.success(request, f"Draft saved at {date_format(timezone.localtime(), 'H:i')}.")
+        return redirect("evaluations:form", pk=evaluation.pk)
+
+    try:
+        services.evaluation_submit(evaluation=evaluation, actor=request.user, expected_version=evaluation.version)
+    except services.IncompleteEvaluation as incomplete:
+        data = request.POST.copy()
+        data["version"] = str(evaluation.version)
+        forms = SitAlongsideForms.build(evaluation, data=data)
+        forms.is_valid()
+        forms.add_problems(incomplete.problems)
+        return _render_form(request, evaluation, forms, errors=forms.errors_for_summary(), status=400, draft_saved=True)
+    messages.success(request, f"Evaluation {evaluation.reference} submitted. Thank you.")
+    return redirect("evaluations:detail", pk=evaluation.pk)
+
+
+def _render_form(request, evaluation, forms, *, errors=None, status=200, draft_saved=False):
+    return render(
+        request,
+        "evaluations/form.html",
+        {
+            "evaluation": evaluation,
+            "forms": forms,
+            "form": forms.evaluation_form,
+            "pillar_forms": forms.pillar_forms,
+            "feedback_forms": forms.feedback_forms,
+            "recommendations": forms.recommendations,
+            "errors": errors or [],
+            "draft_saved": draft_saved,
+            "descriptors": grade_descriptors(),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def evaluation_autosave(request, pk: int):
+    """Saves the draft as the evaluator types; answers in JSON for the page's script."""
+    evaluation = _editable_evaluation(request, pk)
+    if not can_edit_evaluation(request.user, evaluation):
+        return JsonResponse({"error": "This evaluation has been returned and can no longer be changed."}, status=409)
+    forms = SitAlongsideForms.build(evaluation, data=request.POST)
+    if not forms.is_valid():
+        return JsonResponse(
+            {"error": "Some answers could not be saved yet.", "problems": [m for _, m in forms.errors_for_summary()]},
+            status=400,
+        )
+    try:
+        evaluation = _save_draft(request, evaluation, forms)
+    except services.ConcurrentEditError as error:
+        return JsonResponse({"error": _conflict_message(error), "version": error.current_version}, status=409)
+    except services.EvaluationError as error:
+        return JsonResponse({"error": str(error)}, status=409)
+    return JsonResponse(
+        {
+            "version": evaluation.version,
+            "saved_at": evaluation.draft_saved_at.isoformat(),
+            "message": f"Draft saved at {date_format(timezone.localtime(evaluation.draft_saved_at), 'H:i:s')}",
+        }
+    )

@@ -1,14 +1,58 @@
-"""Work in progress: filled in by this session."""
+"""Pages that read evaluations: everyone's list (scoped), my evaluations, one evaluation."""
+
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from evaluations import selectors
+from evaluations.filters import EvaluationFilter
+from evaluations.models import Pillar
+from evaluations.permissions import can_edit_evaluation
+
+PAGE_SIZE = 25
+PILLAR_ORDER = {pillar: index for index, pillar in enumerate(Pillar.values)}
 
 
-def evaluation_list(request, pk=None):
-    raise NotImplementedError
+def evaluation_list(request):
+    evaluations = selectors.evaluations_visible_to(request.user)
+    filterset = EvaluationFilter(request.GET or None, queryset=evaluations, user=request.user)
+    queryset = filterset.qs if filterset.is_bound and filterset.is_valid() else evaluations
+    page = Paginator(queryset.order_by("-cycle__quarter", "reference"), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "evaluations/list.html",
+        {"filter": filterset, "page": page, "query": query.urlencode(), "today": timezone.localdate()},
+    )
 
 
-def my_evaluations(request, pk=None):
-    raise NotImplementedError
+def my_evaluations(request):
+    mine = list(selectors.evaluations_allocated_to(request.user))
+    to_do = sorted(
+        (item for item in mine if item.is_editable),
+        key=lambda item: (item.due_date is None, item.due_date, item.reference),
+    )
+    done = [item for item in mine if not item.is_editable]
+    return render(
+        request,
+        "evaluations/mine.html",
+        {"to_do": to_do, "done": done, "today": timezone.localdate()},
+    )
 
 
-def evaluation_detail(request, pk=None):
-    raise NotImplementedError
-
+def evaluation_detail(request, pk: int):
+    evaluation = selectors.evaluation_get_for_user(user=request.user, pk=pk)
+    pillar_grades = sorted(evaluation.pillar_grades.all(), key=lambda item: PILLAR_ORDER[item.pillar])
+    return render(
+        request,
+        "evaluations/detail.html",
+        {
+            "evaluation": evaluation,
+            "pillar_grades": pillar_grades,
+            "feedback": list(evaluation.feedback_gathered.all()),
+            "recommendations": list(evaluation.recommendations.all()),
+            "can_edit": can_edit_evaluation(request.user, evaluation),
+            "today": timezone.localdate(),
+        },
+    )

@@ -1,0 +1,42 @@
+import django_filters
+from django import forms
+
+from evaluations.models import Cycle, CycleType, Evaluation, Grade
+from pqa.models import ServiceArea, Team, User
+from pqa.permissions import can_read_all_evaluations
+
+
+class EvaluationFilter(django_filters.FilterSet):
+    """Filters for the evaluation list. Choices are limited to what the user may see."""
+
+    cycle = django_filters.ModelChoiceFilter(queryset=Cycle.objects.none(), empty_label="All cycles")
+    type = django_filters.ChoiceFilter(field_name="cycle__type", choices=CycleType.choices, empty_label="All types")
+    status = django_filters.ChoiceFilter(choices=Evaluation.Status.choices, empty_label="Any status")
+    service_area = django_filters.ModelChoiceFilter(
+        field_name="team__service_area", queryset=ServiceArea.objects.all(), empty_label="All service areas"
+    )
+    team = django_filters.ModelChoiceFilter(queryset=Team.objects.none(), empty_label="All teams")
+    evaluator = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="All evaluators")
+    grade = django_filters.ChoiceFilter(
+        field_name="overall_grade", choices=Grade.choices, empty_label="Any grade", label="Overall grade"
+    )
+    reference = django_filters.CharFilter(
+        method="search", label="Reference or child's case id", widget=forms.TextInput(attrs={"spellcheck": "false"})
+    )
+
+    class Meta:
+        model = Evaluation
+        fields = ["reference", "cycle", "type", "status", "service_area", "team", "evaluator", "grade"]
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["cycle"].queryset = Cycle.objects.all()
+        self.filters["team"].queryset = Team.objects.select_related("service_area")
+        if can_read_all_evaluations(user):
+            self.filters["evaluator"].queryset = User.objects.filter(evaluations__isnull=False).distinct()
+        else:
+            self.filters["evaluator"].queryset = User.objects.filter(pk=user.pk)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(reference__icontains=value) | queryset.filter(child_ref__icontains=value)

@@ -1,0 +1,20 @@
+from django import template
+
+from evaluations.models import GRADE_DESCRIPTORS, Grade
+
+register = template.Library()
+
+
+@register.filter
+def grade_descriptor(value: str) -> str:
+    try:
+        return GRADE_DESCRIPTORS[Grade(value)]
+    except ValueError:
+        return ""
+
+
+@register.filter
+def percent(part, whole) -> str:
+    if not whole:
+        return "–"
+    return f"{100 * (part or 0) / whole:.0f}%"

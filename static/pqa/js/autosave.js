@@ -1,0 +1,165 @@
+// Typed work is never lost.
+// 1. Every change is kept at once in this tab's sessionStorage (it survives a reload and a
+//    trip to the sign-in page when the session has expired; it is gone when the tab is closed,
+//    so case notes are not left behind on a shared computer).
+// 2. A few seconds after typing stops, the draft is saved to the server, and again when the
+//    page is hidden or closed (sendBeacon).
+// 3. On load, a local copy newer than the server's draft is put back and saved.
+(function () {
+  "use strict";
+  var form = document.getElementById("evaluation-form");
+  if (!form) return;
+
+  var url = form.dataset.autosaveUrl;
+  var key = form.dataset.storageKey;
+  var status = document.getElementById("autosave-status");
+  var serverSavedAt = form.dataset.savedAt ? Date.parse(form.dataset.savedAt) : 0;
+  var DELAY = 2000;
+  var timer = null;
+  var dirty = false;
+  var saving = false;
+
+  function say(text) {
+    if (status) status.textContent = text;
+  }
+
+  function entries() {
+    var list = [];
+    new FormData(form).forEach(function (value, name) {
+      if (name !== "csrfmiddlewaretoken" && typeof value === "string") list.push([name, value]);
+    });
+    return list;
+  }
+
+  function keepLocally() {
+    try {
+      sessionStorage.setItem(key, JSON.stringify({ savedAt: Date.now(), entries: entries() }));
+    } catch (error) {
+      /* storage full or disabled: the server save still runs */
+    }
+  }
+
+  function forgetLocal() {
+    try { sessionStorage.removeItem(key); } catch (error) { /* ignore */ }
+  }
+
+  function payload() {
+    var data = new FormData(form);
+    data.delete("submit");
+    data.delete("save");
+    return data;
+  }
+
+  function setVersion(version) {
+    var field = form.querySelector("input[name=version]");
+    if (field && version) field.value = version;
+  }
+
+  function save() {
+    timer = null;
+    if (saving) { schedule(); return; }
+    saving = true;
+    dirty = false;
+    say("Saving…");
+    fetch(url, {
+      method: "POST",
+      body: payload(),
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { "X-Requested-With": "XMLHttpRequest", "Accept": "application/json" }
+    }).then(function (response) {
+      if (response.type === "opaqueredirect" || response.status === 401 || response.status === 403) {
+        say("Your session has ended. Your work is kept on this page: sign in again to save it.");
+        showSignIn();
+        return null;
+      }
+      return response.json().then(function (body) { return { status: response.status, body: body }; });
+    }).then(function (result) {
+      if (!result) return;
+      if (result.status === 200) {
+        setVersion(result.body.version);
+        if (!dirty) forgetLocal();
+        say(result.body.message);
+      } else if (result.status === 409) {
+        say(result.body.error);
+      } else {
+        say(result.body.error + " " + (result.body.problems || []).join(" "));
+      }
+    }).catch(function () {
+      say("Could not reach PQA. Your work is kept on this page and will be saved when the connection is back.");
+      dirty = true;
+      schedule(10000);
+    }).finally(function () {
+      saving = false;
+    });
+  }
+
+  function schedule(delay) {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(save, delay || DELAY);
+  }
+
+  function changed() {
+    dirty = true;
+    keepLocally();
+    schedule();
+  }
+
+  function showSignIn() {
+    if (document.getElementById("autosave-sign-in")) return;
+    var link = document.createElement("a");
+    link.id = "autosave-sign-in";
+    link.className = "govuk-link";
+    link.href = form.dataset.loginUrl;
+    link.textContent = "Sign in again";
+    status.appendChild(document.createTextNode(" "));
+    status.appendChild(link);
+  }
+
+  function restore(saved) {
+    // Clear choices first so that a radio left empty in the copy is empty again.
+    var names = {};
+    saved.entries.forEach(function (pair) { names[pair[0]] = true; });
+    Array.prototype.forEach.call(form.elements, function (element) {
+      if (!element.name || element.name === "csrfmiddlewaretoken" || element.name === "version") return;
+      if (element.type === "radio" || element.type === "checkbox") element.checked = false;
+    });
+    saved.entries.forEach(function (pair) {
+      var name = pair[0], value = pair[1];
+      if (name === "version") return;
+      var fields = form.querySelectorAll("[name='" + name.replace(/'/g, "") + "']");
+      Array.prototype.forEach.call(fields, function (element) {
+        if (element.type === "radio" || element.type === "checkbox") {
+          if (element.value === value) element.checked = true;
+        } else if (element.tagName === "TEXTAREA" || element.tagName === "INPUT") {
+          element.value = value;
+        }
+      });
+    });
+    var banner = document.getElementById("restored-banner");
+    if (banner) banner.hidden = false;
+  }
+
+  try {
+    var saved = JSON.parse(sessionStorage.getItem(key) || "null");
+    if (saved && saved.savedAt > serverSavedAt) {
+      restore(saved);
+      changed();
+    } else if (saved) {
+      forgetLocal();
+    }
+  } catch (error) { /* nothing to restore */ }
+
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+  form.addEventListener("submit", function () {
+    if (timer) clearTimeout(timer);
+    keepLocally(); // if the session has expired the copy brings the work back after sign-in
+  });
+  // When the tab is hidden or closed, send what is not yet saved.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
+      if (navigator.sendBeacon(url, payload())) dirty = false;
+    }
+  });
+})();

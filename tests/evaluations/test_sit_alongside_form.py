@@ -1,0 +1,234 @@
+"""The evaluator's sit-alongside form: drafts, autosave, submission and what others see."""
+
+import datetime as dt
+from html import escape
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from evaluations.models import Evaluation, Grade, Pillar, Recommendation
+from pqa.models import Role
+from tests.factories import EvaluationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def form_data(evaluation, **overrides):
+    """What the browser posts for a fully answered evaluation graded good."""
+    data = {
+        "version": evaluation.version,
+        "evaluation_date": "2025-05-01",
+        "overall_grade": "good",
+        "intervention_appropriate": "yes",
+        "positive_difference": "yes",
+        "record_reflects_work": "partly",
+        "edi_considered": "yes",
+        "fathers_included": "not_applicable",
+        "strengths": "Strong relationship with the child.",
+        "areas_for_development": "Chronology needs updating.",
+        "recommendations-TOTAL_FORMS": "2",
+        "recommendations-INITIAL_FORMS": "0",
+        "recommendations-MIN_NUM_FORMS": "0",
+        "recommendations-MAX_NUM_FORMS": "20",
+    }
+    for pillar in Pillar.values:
+        data[f"pillar-{pillar}-tell_me"] = f"Told about {pillar}"
+        data[f"pillar-{pillar}-show_me"] = f"Shown {pillar} in the record"
+        data[f"pillar-{pillar}-grade"] = "good"
+    data["feedback-child-spoken_to"] = "yes"
+    data["feedback-child-understood_why"] = "yes"
+    data["feedback-child-quote"] = "She listens to me."
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture
+def evaluation(evaluator, team):
+    return EvaluationFactory(evaluator=evaluator, team=team)
+
+
+def test_my_evaluations_lists_what_is_allocated_to_me_with_its_due_date(client_for, evaluator, evaluation):
+    other = EvaluationFactory(evaluator=UserFactory())
+    response = client_for(evaluator).get(reverse("evaluations:mine"))
+    assert response.status_code == 200
+    assert evaluation.reference in response.text
+    assert evaluation.due_date.strftime("%-d %b %Y") in response.text
+    assert other.reference not in response.text
+
+
+def test_the_form_shows_the_four_pillars_with_grade_descriptors(client_for, evaluator, evaluation):
+    response = client_for(evaluator).get(reverse("evaluations:form", args=[evaluation.pk]))
+    assert response.status_code == 200
+    for pillar in Pillar:
+        assert escape(pillar.label) in response.text
+    assert "Tell me" in response.text and "Show me" in response.text
+    assert "could be used as an example for others" in response.text  # the Outstanding descriptor
+
+
+def test_saving_a_draft_keeps_everything_typed_even_when_incomplete(client_for, evaluator, evaluation):
+    data = form_data(evaluation, overall_grade=None, **{"pillar-planning-grade": None})
+    response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.IN_PROGRESS
+    assert evaluation.strengths == "Strong relationship with the child."
+    assert evaluation.pillar_grades.get(pillar="childs_voice").tell_me == "Told about childs_voice"
+    assert evaluation.feedback_gathered.get(respondent="child").quote == "She listens to me."
+    page = client_for(evaluator).get(reverse("evaluations:form", args=[evaluation.pk]))
+    assert "Chronology needs updating." in page.text
+
+
+def test_autosave_saves_the_draft_and_returns_the_new_version(client_for, evaluator, evaluation):
+    response = client_for(evaluator).post(
+        reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="Typed so far")
+    )
+    assert response.status_code == 200
+    body = response.json()
+    evaluation.refresh_from_db()
+    assert body["version"] == evaluation.version == 2
+    assert evaluation.strengths == "Typed so far"
+    assert "Draft saved" in body["message"]
+
+
+def test_an_autosave_based_on_an_old_version_is_refused_not_overwritten(client_for, evaluator, evaluation):
+    client = client_for(evaluator)
+    client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="First tab"))
+    stale = form_data(evaluation, strengths="Second tab")  # still carries version 1
+    response = client.post(reverse("evaluations:autosave", args=[evaluation.pk]), stale)
+    assert response.status_code == 409
+    assert "after you opened it" in response.json()["error"]
+    evaluation.refresh_from_db()
+    assert evaluation.strengths == "First tab"
+
+
+def test_a_conflicting_save_keeps_the_typed_version_on_the_page(client_for, evaluator, evaluation):
+    client = client_for(evaluator)
+    client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="Saved elsewhere"))
+    response = client.post(
+        reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, strengths="My own words")
+    )
+    assert response.status_code == 409
+    assert "My own words" in response.text
+    assert "have not been saved yet" in response.text
+    evaluation.refresh_from_db()
+    assert evaluation.strengths == "Saved elsewhere"
+
+
+def test_submitting_with_a_missing_grade_lists_the_problem_at_the_top_and_beside_the_field(
+    client_for, evaluator, evaluation
+):
+    data = form_data(evaluation, overall_grade=None, **{"pillar-assessment-grade": None}, submit="1")
+    response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
+    assert response.status_code == 400
+    text = response.text
+    assert "There is a problem" in text
+    assert 'href="#id_overall_grade_0"' in text
+    assert 'href="#id_pillar-assessment-grade_0"' in text
+    assert 'id="id_pillar-assessment-grade-error"' in text
+    assert "Select a grade for assessment" in text
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.IN_PROGRESS  # saved as a draft, not submitted
+    assert evaluation.strengths == "Strong relationship with the child."
+
+
+def test_requires_improvement_cannot_be_submitted_without_a_recommendation(client_for, evaluator, evaluation):
+    data = form_data(evaluation, overall_grade="requires_improvement", submit="1")
+    response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
+    assert response.status_code == 400
+    assert "Add at least one recommendation" in response.text
+
+    data.update(
+        {
+            "version": Evaluation.objects.get(pk=evaluation.pk).version,
+            "recommendations-0-action": "Update the chronology",
+            "recommendations-0-owner": "Team manager",
+            "recommendations-0-due_date": "2025-07-01",
+        }
+    )
+    response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.COMPLETED
+    assert list(Recommendation.objects.filter(evaluation=evaluation).values_list("action", flat=True)) == [
+        "Update the chronology"
+    ]
+
+
+def test_a_submitted_evaluation_can_be_read_but_not_changed_by_its_evaluator(client_for, evaluator, evaluation):
+    client = client_for(evaluator)
+    response = client.post(reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, submit="1"))
+    assert response.status_code == 302
+    evaluation.refresh_from_db()
+    assert evaluation.status == Evaluation.Status.COMPLETED
+    assert evaluation.submitted_at is not None
+    assert client.get(reverse("evaluations:form", args=[evaluation.pk])).status_code == 302
+    assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation)).status_code == 409
+    detail = client.get(reverse("evaluations:detail", args=[evaluation.pk]))
+    assert detail.status_code == 200
+    assert "Told about planning" in detail.text
+    assert "Continue the evaluation" not in detail.text
+
+
+def test_the_team_manager_sees_a_submitted_evaluation_but_not_a_draft(client_for, evaluator, evaluation, team):
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team)
+    assert client_for(manager).get(reverse("evaluations:detail", args=[evaluation.pk])).status_code == 404
+    client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, submit="1"))
+    assert client_for(manager).get(reverse("evaluations:detail", args=[evaluation.pk])).status_code == 200
+
+
+def test_another_evaluators_evaluation_is_not_found(client_for, evaluation):
+    stranger = UserFactory(role=Role.EVALUATOR)
+    client = client_for(stranger)
+    assert client.get(reverse("evaluations:detail", args=[evaluation.pk])).status_code == 404
+    assert client.get(reverse("evaluations:form", args=[evaluation.pk])).status_code == 404
+    assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), {}).status_code == 404
+
+
+def test_a_safeguarding_concern_notifies_the_team_manager_and_practice_hub_once(
+    client_for, evaluator, evaluation, team, django_capture_on_commit_callbacks
+):
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team, email="manager@trust.example")
+    UserFactory(role=Role.TEAM_MANAGER, team=None, email="elsewhere@trust.example")
+    UserFactory(role=Role.PRACTICE_HUB, email="hub@trust.example")
+    data = form_data(evaluation, safeguarding_concern="on", safeguarding_description="Unexplained bruising seen.")
+    client = client_for(evaluator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("evaluations:autosave", args=[evaluation.pk]), data)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert sorted(message.to) == ["hub@trust.example", manager.email]
+    assert evaluation.reference in message.subject
+    assert "Unexplained bruising seen." in message.body
+    evaluation.refresh_from_db()
+    assert evaluation.safeguarding_reported_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("evaluations:autosave", args=[evaluation.pk]), {**data, "version": evaluation.version})
+    assert len(mail.outbox) == 1  # told once, not on every save
+
+
+def test_a_future_conversation_date_cannot_be_submitted(client_for, evaluator, evaluation):
+    tomorrow = (dt.date.today() + dt.timedelta(days=2)).isoformat()
+    data = form_data(evaluation, evaluation_date=tomorrow, submit="1")
+    response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
+    assert response.status_code == 400
+    assert "must be today or in the past" in response.text
+
+
+def test_submitted_grades_are_stored_per_pillar(client_for, evaluator, evaluation):
+    data = form_data(evaluation, submit="1", **{"pillar-oversight-grade": "requires_improvement"})
+    data.update(
+        {
+            "recommendations-0-action": "Monthly supervision",
+            "recommendations-0-owner": "TM",
+            "recommendations-0-due_date": "2025-08-01",
+        }
+    )
+    client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
+    grades = dict(evaluation.pillar_grades.values_list("pillar", "grade"))
+    assert grades == {
+        "childs_voice": Grade.GOOD,
+        "assessment": Grade.GOOD,
+        "planning": Grade.GOOD,
+        "oversight": Grade.REQUIRES_IMPROVEMENT,
+    }
