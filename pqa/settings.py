@@ -171,7 +171,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # With Redis, an unacknowledged task is redelivered after the visibility timeout; it must be
 # longer than the slowest task (e-mail delivery: seconds), and short enough to recover soon.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+# max_retries 0: publishing a task with the broker down fails at once (the outbox keeps the
+# row for the sweep) instead of kombu retrying for about 6 s while the user's request waits.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "max_retries": 0}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     # Safety net for the outbox: anything whose enqueue failed (broker down) is sent later.
