@@ -1,0 +1,634 @@
+"""History in: practice evaluations read from a CSV file (shared contract evaluations-csv.md).
+
+The whole file is checked first, with a handful of bulk look-ups whatever its length, and
+every problem is listed as `row N, column C: reason` (the header is row 1). Only a file with
+no problem is written, in one transaction: all of it or nothing. Every row written carries
+the person who imported it in its history.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from evaluations.models import (
+    Answer,
+    Cycle,
+    CycleType,
+    Evaluation,
+    Grade,
+    HeadlineQuestion,
+    Moderation,
+    Pillar,
+    PillarGrade,
+)
+from evaluations.services import moderation_record
+from pqa.models import Role, ServiceArea, Team, User
+from pqa.quarters import Quarter, QuarterError
+
+Status = Evaluation.Status
+
+CHANGE_REASON = "Imported from a CSV file"
+BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under SQLite's limits
+
+IMPORT_STATUSES = (Status.COMPLETED.value, Status.NOT_RETURNED.value)
+PILLAR_COLUMNS = {f"grade_{pillar}": pillar for pillar in Pillar.values}
+DEMOGRAPHIC_COLUMNS = ("child_age_band", "child_gender", "child_ethnicity")
+
+REQUIRED_COLUMNS = (
+    "reference",
+    "quarter",
+    "type",
+    "status",
+    "service_area",
+    "team",
+    "child_ref",
+    "practitioner",
+    "evaluator_email",
+)
+COMPLETED_COLUMNS = ("evaluation_date", *PILLAR_COLUMNS, "overall_grade", *HeadlineQuestion.values)
+OPTIONAL_COLUMNS = ("moderated_grade", *DEMOGRAPHIC_COLUMNS)
+COLUMNS = (*REQUIRED_COLUMNS, *COMPLETED_COLUMNS, *OPTIONAL_COLUMNS)
+GRADE_COLUMNS = (*PILLAR_COLUMNS, "overall_grade", "moderated_grade")
+
+DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CREATE_MISSING_HINT = "(import with 'create missing' to add it)"
+
+
+def _choices(values: Iterable[str]) -> str:
+    return ", ".join(values)
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+# One description of the columns, read by the import page and kept in step with the contract.
+COLUMN_GUIDE = (
+    ("reference", "yes", "The trust's own id of the evaluation, e.g. PE-2025-0001. Importing it again updates it."),
+    ("quarter", "yes", "The quarter of the financial year, YYYY-YY-QN, e.g. 2025-26-Q1 (April to June 2025)."),
+    ("type", "yes", _choices(CycleType.values)),
+    ("status", "yes", "completed, or not_returned (allocated but never returned: no grades, answers or date)"),
+    ("service_area", "yes", "Name of the service area, e.g. Children in Care."),
+    ("team", "yes", "Name of the team within that service area."),
+    ("child_ref", "yes", "The child's id in the case management system. Never a name."),
+    ("practitioner", "yes", "The practitioner's staff id or name."),
+    ("evaluator_email", "yes", "E-mail address of the evaluator's account."),
+    ("evaluation_date", "when completed", "YYYY-MM-DD, the date of the conversation."),
+    (", ".join(PILLAR_COLUMNS), "when completed", _choices(Grade.values)),
+    ("overall_grade", "when completed", _choices(Grade.values)),
+    (", ".join(HeadlineQuestion.values), "when completed", _choices(Answer.values)),
+    ("moderated_grade", "no", f"{_choices(Grade.values)}; the grade a moderator gave, if moderated."),
+    (", ".join(DEMOGRAPHIC_COLUMNS), "no", "Free text, for equality, diversity and inclusion breakdowns."),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the file; `column` is None when the problem is not in one column."""
+
+    row: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        if self.column is None:
+            return f"row {self.row}: {self.message}"
+        return f"row {self.row}, column {self.column}: {self.message}"
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    dry_run: bool = False
+    problems: list[Problem] = field(default_factory=list)
+    new_service_areas: list[str] = field(default_factory=list)
+    new_teams: list[str] = field(default_factory=list)
+    new_evaluators: list[str] = field(default_factory=list)
+    new_cycles: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def imported(self) -> int:
+        return self.created + self.updated
+
+    @property
+    def summary(self) -> str:
+        counts = f"{self.imported} evaluations ({self.created} created, {self.updated} updated)"
+        if self.dry_run:
+            return f"would import {counts}; nothing was changed (dry run)"
+        return f"imported {counts}"
+
+    @property
+    def also_created(self) -> list[str]:
+        """What else the import makes (or would make), one line per kind, for people to read."""
+        lines = []
+        for label, names in (
+            ("service areas", self.new_service_areas),
+            ("teams", self.new_teams),
+            ("evaluator accounts (inactive until an administrator activates them)", self.new_evaluators),
+            ("cycles", self.new_cycles),
+        ):
+            if names:
+                lines.append(f"new {label} ({len(names)}): {', '.join(names)}")
+        return lines
+
+
+@dataclass
+class _Row:
+    number: int
+    values: dict[str, str]
+    quarter: str = ""
+    date: dt.date | None = None
+    area_key: str = ""
+    team_key: tuple[str, str] = ("", "")
+    email_key: str = ""
+
+    def __getitem__(self, name: str) -> str:
+        return self.values.get(name, "")
+
+    @property
+    def completed(self) -> bool:
+        return self["status"] == Status.COMPLETED
+
+
+class _Problems(list):
+    def add(self, row: int, column: str | None, message: str) -> None:
+        self.append(Problem(row, column, message))
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def _read_text(file) -> str | Problem:
+    raw = file.read() if hasattr(file, "read") else file
+    if isinstance(raw, str):
+        return raw.removeprefix("\ufeff")
+    try:
+        return bytes(raw).decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        row = bytes(raw)[: error.start].count(b"\n") + 1
+        return Problem(row, None, "the file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'")
+
+
+def _records(text: str, problems: _Problems) -> list[list[str]] | None:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as error:
+        # The reader counts lines, not records: close enough to find the broken one.
+        problems.add(max(reader.line_num, 1), None, f"the file is not valid CSV ({error})")
+        return None
+
+
+def _check_header(header: list[str], records: list[list[str]], problems: _Problems) -> None:
+    seen = set()
+    for name in header:
+        if name in seen:
+            problems.add(1, name, "this column appears twice in the header")
+        seen.add(name)
+        if name not in COLUMNS:
+            problems.add(1, name or "(blank)", f"unknown column; the columns are {_choices(COLUMNS)}")
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            problems.add(1, name, "this required column is missing from the header")
+    if "status" in seen:
+        position = header.index("status")
+        any_completed = any(
+            len(record) > position and record[position].strip() == Status.COMPLETED for record in records
+        )
+        for name in COMPLETED_COLUMNS:
+            if name not in seen and any_completed:
+                problems.add(1, name, "this column is missing from the header; completed evaluations need it")
+
+
+# --- Checking ------------------------------------------------------------------------------
+
+
+def _check_value(row: _Row, name: str, problems: _Problems) -> None:
+    value = row[name]
+    if name in GRADE_COLUMNS and value not in Grade.values:
+        problems.add(row.number, name, f"'{value}' is not a grade: use one of {_choices(Grade.values)}")
+    elif name in HeadlineQuestion.values and value not in Answer.values:
+        problems.add(row.number, name, f"'{value}' is not an answer: use one of {_choices(Answer.values)}")
+    elif name == "evaluation_date":
+        try:
+            if not DATE_PATTERN.match(value):
+                raise ValueError
+            row.date = dt.date.fromisoformat(value)
+        except ValueError:
+            problems.add(row.number, name, f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2025-05-01")
+            return
+        if row.date > timezone.localdate():
+            problems.add(row.number, name, f"{value} is in the future: the conversation must already have happened")
+
+
+LENGTH_LIMITS = {
+    "reference": _max_length(Evaluation, "reference"),
+    "service_area": _max_length(ServiceArea, "name"),
+    "team": _max_length(Team, "name"),
+    "child_ref": _max_length(Evaluation, "child_ref"),
+    "practitioner": _max_length(Evaluation, "practitioner"),
+    "evaluator_email": _max_length(User, "email"),
+    **{name: _max_length(Evaluation, name) for name in DEMOGRAPHIC_COLUMNS},
+}
+
+
+def _check_row(row: _Row, problems: _Problems) -> None:
+    for name in REQUIRED_COLUMNS:
+        if not row[name]:
+            problems.add(row.number, name, "a value is required")
+    for name, limit in LENGTH_LIMITS.items():
+        if len(row[name]) > limit:
+            problems.add(row.number, name, f"is {len(row[name])} characters long; the most allowed is {limit}")
+
+    if row["quarter"]:
+        try:
+            row.quarter = str(Quarter.parse(row["quarter"]))
+        except QuarterError as error:
+            problems.add(row.number, "quarter", str(error))
+    if row["type"] and row["type"] not in CycleType.values:
+        problems.add(row.number, "type", f"'{row['type']}' is not a type: use one of {_choices(CycleType.values)}")
+    if row["evaluator_email"]:
+        try:
+            validate_email(row["evaluator_email"])
+            row.email_key = row["evaluator_email"].lower()
+        except ValidationError:
+            problems.add(row.number, "evaluator_email", f"'{row['evaluator_email']}' is not an e-mail address")
+    if row["service_area"]:
+        row.area_key = row["service_area"].lower()
+        row.team_key = (row.area_key, row["team"].lower())
+
+    status = row["status"]
+    if status and status not in IMPORT_STATUSES:
+        problems.add(row.number, "status", f"'{status}' is not a status: use one of {_choices(IMPORT_STATUSES)}")
+    elif status == Status.COMPLETED:
+        for name in COMPLETED_COLUMNS:
+            if not row[name]:
+                problems.add(row.number, name, "a value is required when the status is completed")
+        for name in (*COMPLETED_COLUMNS, "moderated_grade"):
+            if row[name]:
+                _check_value(row, name, problems)
+    elif status == Status.NOT_RETURNED:
+        for name in (*COMPLETED_COLUMNS, "moderated_grade"):
+            if row[name]:
+                problems.add(
+                    row.number, name, "must be empty when the status is not_returned: it was never returned, so has no "
+                    "date, grades or answers"
+                )
+
+
+def _chunks(items: list, size: int = BATCH_SIZE):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class _Plan:
+    """What the checked file will write, with everything it refers to already looked up."""
+
+    rows: list[_Row]
+    has_column: set[str]
+    areas: dict[str, ServiceArea | str]  # lower-case name -> service area, or the name to create
+    teams: dict[tuple[str, str], Team | str]
+    evaluators: dict[str, User | str]
+    cycles: dict[tuple[str, str], Cycle | None]
+    existing: dict[str, Evaluation]
+
+
+def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems: _Problems) -> _Plan:
+    area_names = {row.area_key for row in rows if row.area_key}
+    areas: dict[str, ServiceArea | str] = {
+        area.key: area for area in ServiceArea.objects.annotate(key=Lower("name")).filter(key__in=area_names)
+    }
+    teams: dict[tuple[str, str], Team | str] = {
+        (team.area_key, team.key): team
+        for team in Team.objects.filter(service_area__in=list(areas.values()))
+        .annotate(key=Lower("name"), area_key=Lower("service_area__name"))
+        .select_related("service_area")
+    }
+    emails = sorted({row.email_key for row in rows if row.email_key})
+    evaluators: dict[str, User | str] = {}
+    for chunk in _chunks(emails):
+        evaluators.update({user.key: user for user in User.objects.annotate(key=Lower("email")).filter(key__in=chunk)})
+    references = sorted({row["reference"] for row in rows if row["reference"]})
+    existing: dict[str, Evaluation] = {}
+    for chunk in _chunks(references):
+        existing.update(
+            (evaluation.reference, evaluation)
+            for evaluation in Evaluation.objects.filter(reference__in=chunk).select_related("cycle", "moderation")
+        )
+    cycles: dict[tuple[str, str], Cycle | None] = {}
+    quarters = {row.quarter for row in rows if row.quarter}
+    for cycle in Cycle.objects.filter(quarter__in=quarters).order_by("opened_at", "pk"):
+        cycles.setdefault((cycle.quarter, cycle.type), cycle)
+
+    for row in rows:
+        if row.area_key and row.area_key not in areas:
+            if create_missing:
+                areas[row.area_key] = row["service_area"]
+            else:
+                problems.add(
+                    row.number, "service_area", f"'{row['service_area']}' is not a service area {CREATE_MISSING_HINT}"
+                )
+        if row.area_key in areas and row["team"] and row.team_key not in teams:
+            if create_missing:
+                teams[row.team_key] = row["team"]
+            elif not isinstance(areas[row.area_key], str):
+                problems.add(
+                    row.number, "team", f"'{row['team']}' is not a team in {areas[row.area_key]} {CREATE_MISSING_HINT}"
+                )
+        if row.email_key and row.email_key not in evaluators:
+            if create_missing:
+                evaluators[row.email_key] = row["evaluator_email"]
+            else:
+                problems.add(
+                    row.number, "evaluator_email", f"no account has the e-mail address {row['evaluator_email']} "
+                    f"{CREATE_MISSING_HINT}"
+                )
+        if row.quarter and row["type"] in CycleType.values:
+            cycles.setdefault((row.quarter, row["type"]), None)
+    return _Plan(rows, set(header), areas, teams, evaluators, cycles, existing)
+
+
+def _parse(text: str, create_missing: bool, problems: _Problems) -> _Plan | None:
+    records = _records(text, problems)
+    if records is None:
+        return None
+    if not records or not any(value.strip() for value in records[0]):
+        problems.add(1, None, f"the file is empty: the first row must be the header ({', '.join(COLUMNS[:3])}, ...)")
+        return None
+    header = [name.strip() for name in records[0]]
+    body = records[1:]
+    _check_header(header, body, problems)
+    if problems:
+        return None
+
+    rows: list[_Row] = []
+    first_seen: dict[str, int] = {}
+    for number, record in enumerate(body, start=2):
+        if not any(value.strip() for value in record):
+            continue  # blank lines and rows of empty cells that spreadsheets leave at the end
+        for position in range(len(header), len(record)):
+            if record[position].strip():
+                problems.add(number, str(position + 1), f"a value beyond the last column of the header ({len(header)})")
+        row = _Row(number, {name: value.strip() for name, value in zip(header, record, strict=False)})
+        _check_row(row, problems)
+        reference = row["reference"]
+        if reference in first_seen:
+            problems.add(number, "reference", f"{reference} is also on row {first_seen[reference]}: a reference may "
+                         "appear only once in a file")
+        elif reference:
+            first_seen[reference] = number
+        rows.append(row)
+    if not rows:
+        problems.add(2, None, "there are no evaluations in the file, only the header")
+        return None
+    return _look_up(rows, header, create_missing, problems)
+
+
+# --- Writing -------------------------------------------------------------------------------
+
+
+def _attribute(instance, actor: User | None) -> None:
+    if actor is not None:
+        instance._history_user = actor
+    instance._change_reason = CHANGE_REASON
+
+
+def _create_missing(plan: _Plan, actor: User | None, today: dt.date) -> None:
+    for key, value in list(plan.areas.items()):
+        if isinstance(value, str):
+            area = ServiceArea(name=value)
+            _attribute(area, actor)
+            area.save()
+            plan.areas[key] = area
+    for key, value in list(plan.teams.items()):
+        if isinstance(value, str):
+            team = Team(service_area=plan.areas[key[0]], name=value)
+            _attribute(team, actor)
+            team.save()
+            plan.teams[key] = team
+    new_emails = [key for key, value in plan.evaluators.items() if isinstance(value, str)]
+    taken = set(User.objects.annotate(key=Lower("username")).filter(key__in=new_emails).values_list("key", flat=True))
+    for key in new_emails:
+        username, suffix = key, 1
+        while username in taken:
+            suffix += 1
+            username = f"{key}-{suffix}"
+        taken.add(username)
+        # An account made from history cannot sign in until an administrator activates it.
+        user = User(username=username, email=plan.evaluators[key], role=Role.EVALUATOR, is_active=False)
+        user.set_unusable_password()
+        _attribute(user, actor)
+        user.save()
+        plan.evaluators[key] = user
+    for (quarter, type_), cycle in list(plan.cycles.items()):
+        if cycle is None:
+            ended = Quarter.parse(quarter).end < today
+            cycle = Cycle(
+                quarter=quarter,
+                type=type_,
+                title="",
+                opened_by=actor,
+                status=Cycle.Status.CLOSED if ended else Cycle.Status.OPEN,
+                closed_at=timezone.now() if ended else None,
+            )
+            _attribute(cycle, actor)
+            cycle.save()
+            plan.cycles[(quarter, type_)] = cycle
+
+
+EVALUATION_FIELDS = (
+    "cycle",
+    "team",
+    "child_ref",
+    "practitioner",
+    "evaluator",
+    "status",
+    "evaluation_date",
+    "overall_grade",
+    *HeadlineQuestion.values,
+    *DEMOGRAPHIC_COLUMNS,
+)
+
+
+def _wanted(row: _Row, plan: _Plan, current: Evaluation | None) -> dict[str, object]:
+    cycle = plan.cycles[(row.quarter, row["type"])]
+    if current is not None and (current.cycle.quarter, current.cycle.type) == (row.quarter, row["type"]):
+        cycle = current.cycle  # keep it in the round it is already in, where a quarter has several
+    values: dict[str, object] = {
+        "cycle": cycle,
+        "team": plan.teams[row.team_key],
+        "child_ref": row["child_ref"],
+        "practitioner": row["practitioner"],
+        "evaluator": plan.evaluators[row.email_key],
+        "status": row["status"],
+        "evaluation_date": row.date,
+        "overall_grade": row["overall_grade"],
+        **{question: row[question] for question in HeadlineQuestion.values},
+    }
+    for name in DEMOGRAPHIC_COLUMNS:
+        if name in plan.has_column or current is None:
+            values[name] = row[name]
+    return values
+
+
+def _differs(evaluation: Evaluation, name: str, value) -> bool:
+    if name in ("cycle", "team", "evaluator"):
+        return getattr(evaluation, f"{name}_id") != value.pk
+    return getattr(evaluation, name) != value
+
+
+def _write(plan: _Plan, actor: User | None) -> None:
+    now = timezone.now()
+    _create_missing(plan, actor, timezone.localdate())
+
+    new: list[Evaluation] = []
+    changed: list[Evaluation] = []
+    evaluations: list[tuple[_Row, Evaluation]] = []
+    for row in plan.rows:
+        current = plan.existing.get(row["reference"])
+        wanted = _wanted(row, plan, current)
+        if current is None:
+            evaluation = Evaluation(reference=row["reference"], allocated_by=actor, **wanted)
+            new.append(evaluation)
+        else:
+            evaluation = current
+            differences = [name for name, value in wanted.items() if _differs(evaluation, name, value)]
+            if differences:
+                for name in differences:
+                    setattr(evaluation, name, wanted[name])
+                evaluation.version += 1
+                evaluation.updated_at = now
+                changed.append(evaluation)
+        evaluations.append((row, evaluation))
+    history = {"default_user": actor, "default_change_reason": CHANGE_REASON, "batch_size": BATCH_SIZE}
+    if new:
+        bulk_create_with_history(new, Evaluation, **history)
+    if changed:
+        bulk_update_with_history(changed, Evaluation, [*EVALUATION_FIELDS, "version", "updated_at"], **history)
+
+    _write_pillar_grades(evaluations, plan, history)
+    _write_moderations(evaluations, plan, actor)
+
+
+def _write_pillar_grades(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, history: dict) -> None:
+    existing: dict[tuple[int, str], PillarGrade] = {}
+    ids = [evaluation.pk for evaluation in plan.existing.values()]
+    for chunk in _chunks(ids):
+        existing.update(
+            ((grade.evaluation_id, grade.pillar), grade)
+            for grade in PillarGrade.objects.filter(evaluation_id__in=chunk)
+        )
+    new: list[PillarGrade] = []
+    changed: list[PillarGrade] = []
+    for row, evaluation in evaluations:
+        for column, pillar in PILLAR_COLUMNS.items():
+            grade = row[column]  # empty on a not_returned row: it has no grades
+            current = existing.get((evaluation.pk, pillar))
+            if current is None:
+                if grade:
+                    new.append(PillarGrade(evaluation=evaluation, pillar=pillar, grade=grade))
+            elif current.grade != grade:
+                current.grade = grade
+                changed.append(current)
+    if new:
+        bulk_create_with_history(new, PillarGrade, **history)
+    if changed:
+        bulk_update_with_history(changed, PillarGrade, ["grade"], **history)
+
+
+def _write_moderations(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, actor: User | None) -> None:
+    for row, evaluation in evaluations:
+        current: Moderation | None = None
+        if row["reference"] in plan.existing:
+            try:
+                current = evaluation.moderation
+            except Moderation.DoesNotExist:
+                current = None
+        if "moderated_grade" in plan.has_column or not row.completed:
+            grade = row["moderated_grade"]
+        else:
+            grade = current.moderated_grade if current else ""  # no column: keep what was moderated
+        if not grade:
+            if current is not None:
+                # The file says this evaluation was not moderated (or was never returned).
+                _attribute(current, actor)
+                current.delete()
+            continue
+        outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=grade)
+        if current is not None and (current.moderated_grade, current.outcome) == (grade, outcome):
+            continue
+        moderation_record(
+            evaluation=evaluation,
+            moderated_grade=grade,
+            moderator=current.moderator if current else None,
+            rationale=current.rationale if current else "",
+            actor=actor,
+        )
+
+
+# --- The door ------------------------------------------------------------------------------
+
+
+def _describe_new(plan: _Plan, result: ImportResult) -> None:
+    result.new_service_areas = sorted(value for value in plan.areas.values() if isinstance(value, str))
+    result.new_teams = sorted(
+        f"{value} ({plan.areas[key[0]]})" for key, value in plan.teams.items() if isinstance(value, str)
+    )
+    result.new_evaluators = sorted(value for value in plan.evaluators.values() if isinstance(value, str))
+    result.new_cycles = sorted(
+        f"{quarter} {CycleType(type_).label}" for (quarter, type_), cycle in plan.cycles.items() if cycle is None
+    )
+
+
+def evaluations_import(
+    *, file, actor: User | None = None, create_missing: bool = False, dry_run: bool = False
+) -> ImportResult:
+    """Import practice evaluations from a CSV file (bytes, text or a file object), all or
+    nothing. A reference already in PQA is updated, never duplicated. Unknown service areas,
+    teams and evaluators are problems unless `create_missing`, which creates them (evaluator
+    accounts inactive, with no usable password). With `dry_run` the file is only checked and
+    the result says what would happen."""
+    result = ImportResult(dry_run=dry_run)
+    problems = _Problems()
+    text = _read_text(file)
+    if isinstance(text, Problem):
+        result.problems = [text]
+        return result
+    try:
+        with transaction.atomic():
+            plan = _parse(text, create_missing, problems)
+            if plan is None or problems:
+                result.problems = sorted(problems, key=lambda problem: problem.row)
+                return result
+            result.created = sum(1 for row in plan.rows if row["reference"] not in plan.existing)
+            result.updated = len(plan.rows) - result.created
+            _describe_new(plan, result)
+            if not dry_run:
+                _write(plan, actor)
+    except IntegrityError:
+        # Someone else changed the same records while this file was being imported.
+        result.created = result.updated = 0
+        result.problems = [Problem(1, None, "the records changed while the file was being imported: nothing was "
+                                   "imported, try again")]
+    return result
+
+
+__all__ = ["COLUMNS", "COLUMN_GUIDE", "ImportResult", "Problem", "evaluations_import"]
