@@ -13,7 +13,10 @@ class EvaluationFilter(django_filters.FilterSet):
     type = django_filters.ChoiceFilter(field_name="cycle__type", choices=CycleType.choices, empty_label="All types")
     status = django_filters.ChoiceFilter(choices=Evaluation.Status.choices, empty_label="Any status")
     service_area = django_filters.ModelChoiceFilter(
-        field_name="team__service_area", queryset=ServiceArea.objects.all(), empty_label="All service areas"
+        field_name="team__service_area",
+        queryset=ServiceArea.objects.all(),
+        empty_label="All service areas",
+        label="Service area",
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.none(), empty_label="All teams")
     evaluator = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="All evaluators")

@@ -183,8 +183,11 @@ class Evaluation(models.Model):
     draft_saved_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
-    # Optimistic locking: every save bumps it, a save based on an older one is refused.
+    # Optimistic locking: every save bumps it, a save based on an older one is refused...
     version = models.PositiveIntegerField(default=1)
+    # ...unless the newer versions came from the same browser tab (a save sent as the page
+    # unloaded, racing the reload): the tab's random token is kept with the draft.
+    draft_editor_token = models.CharField(max_length=64, blank=True, editable=False)
 
     history = HistoricalRecords()
 

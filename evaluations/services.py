@@ -285,13 +285,16 @@ FEEDBACK_FIELDS = (
 RECOMMENDATION_FIELDS = ("action", "owner", "due_date")
 
 
-def _lock_for_edit(*, evaluation: Evaluation, actor: User, expected_version: int | None) -> Evaluation:
+def _lock_for_edit(
+    *, evaluation: Evaluation, actor: User, expected_version: int | None, editor_token: str = ""
+) -> Evaluation:
     locked = Evaluation.objects.select_for_update().select_related("team", "cycle").get(pk=evaluation.pk)
     if locked.evaluator_id != actor.pk:
         raise EvaluationError("Only the evaluator it is allocated to can change this evaluation.")
     if not locked.is_editable:
         raise EvaluationError("This evaluation has been returned or closed and can no longer be changed.")
-    if expected_version is not None and locked.version != expected_version:
+    same_tab = bool(editor_token) and locked.draft_editor_token == editor_token
+    if expected_version is not None and locked.version != expected_version and not same_tab:
         last = locked.history.order_by("-history_date").select_related("history_user").first()
         raise ConcurrentEditError(
             locked.version,
@@ -311,11 +314,14 @@ def evaluation_save_draft(
     pillars: Mapping[str, Mapping[str, object]] | None = None,
     feedback: Mapping[str, Mapping[str, object]] | None = None,
     recommendations: Iterable[Mapping[str, object]] | None = None,
+    editor_token: str = "",
 ) -> Evaluation:
     """Save the evaluator's work as it stands, complete or not. Refuses (ConcurrentEditError)
     if the evaluation changed since `expected_version`. A safeguarding concern with a
     description is sent to the team manager and the Practice Hub the first time it is saved."""
-    locked = _lock_for_edit(evaluation=evaluation, actor=actor, expected_version=expected_version)
+    locked = _lock_for_edit(
+        evaluation=evaluation, actor=actor, expected_version=expected_version, editor_token=editor_token
+    )
     for name in DRAFT_FIELDS:
         if name in fields:
             value = fields[name]
@@ -323,6 +329,7 @@ def evaluation_save_draft(
     if locked.status == Status.ALLOCATED:
         locked.status = Status.IN_PROGRESS
     locked.draft_saved_at = timezone.now()
+    locked.draft_editor_token = editor_token[:64]
     locked.version += 1
     _attribute(locked, actor)
     locked.save()

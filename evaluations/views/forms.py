@@ -23,7 +23,12 @@ def _editable_evaluation(request, pk: int) -> Evaluation:
 
 
 def _save_draft(request, evaluation: Evaluation, forms: SitAlongsideForms) -> Evaluation:
-    return services.evaluation_save_draft(evaluation=evaluation, actor=request.user, **forms.draft_arguments())
+    return services.evaluation_save_draft(
+        evaluation=evaluation,
+        actor=request.user,
+        editor_token=request.POST.get("editor_token", "")[:64],
+        **forms.draft_arguments(),
+    )
 
 
 def _conflict_message(error: services.ConcurrentEditError) -> str:

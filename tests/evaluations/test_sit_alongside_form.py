@@ -104,7 +104,9 @@ def test_an_autosave_based_on_an_old_version_is_refused_not_overwritten(client_f
 
 def test_a_conflicting_save_keeps_the_typed_version_on_the_page(client_for, evaluator, evaluation):
     client = client_for(evaluator)
-    client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="Saved elsewhere"))
+    client.post(
+        reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="Saved elsewhere")
+    )
     response = client.post(
         reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, strengths="My own words")
     )

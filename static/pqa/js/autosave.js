@@ -15,6 +15,21 @@
   var status = document.getElementById("autosave-status");
   var serverSavedAt = form.dataset.savedAt ? Date.parse(form.dataset.savedAt) : 0;
   var DELAY = 2000;
+
+  // This tab's token: saves from this tab (even one sent as it reloaded) are not conflicts
+  // with each other; a save from another tab or person still is.
+  var token = null;
+  try {
+    token = sessionStorage.getItem("pqa-editor-token");
+    if (!token) {
+      token = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+        return ("0" + b.toString(16)).slice(-2);
+      }).join("");
+      sessionStorage.setItem("pqa-editor-token", token);
+    }
+  } catch (error) { token = null; }
+  var tokenField = form.querySelector("input[name=editor_token]");
+  if (tokenField && token) tokenField.value = token;
   var timer = null;
   var dirty = false;
   var saving = false;
@@ -121,12 +136,12 @@
     var names = {};
     saved.entries.forEach(function (pair) { names[pair[0]] = true; });
     Array.prototype.forEach.call(form.elements, function (element) {
-      if (!element.name || element.name === "csrfmiddlewaretoken" || element.name === "version") return;
+      if (!element.name || element.name === "csrfmiddlewaretoken" || element.name === "version" || element.name === "editor_token") return;
       if (element.type === "radio" || element.type === "checkbox") element.checked = false;
     });
     saved.entries.forEach(function (pair) {
       var name = pair[0], value = pair[1];
-      if (name === "version") return;
+      if (name === "version" || name === "editor_token") return;
       var fields = form.querySelectorAll("[name='" + name.replace(/'/g, "") + "']");
       Array.prototype.forEach.call(fields, function (element) {
         if (element.type === "radio" || element.type === "checkbox") {
