@@ -1,0 +1,333 @@
+"""Reading the lists the Practice Hub pastes or uploads to allocate many evaluations at once.
+
+A list is comma- or tab-separated (a copy from Excel gives tabs). A file must start with a
+header row naming its columns; a pasted list may, and without one its columns are taken in
+the documented order. Rows are numbered as a spreadsheet numbers them (the header, when there
+is one, is row 1; blank rows are skipped but still counted), so that every problem can be
+reported as `row N, column C: reason` and found in the sheet it came from.
+
+Nothing here writes: the parser turns text into the services' AllocationRequest and OpenCase
+values, or into a list of problems, and the view hands a clean list to the service.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from evaluations.services import AllocationRequest, OpenCase
+from pqa.models import Team, User
+
+ALLOCATION_COLUMNS = ("child_ref", "practitioner", "service_area", "team", "evaluator_email", "due_date")
+OPEN_CASE_COLUMNS = ("child_ref", "practitioner", "service_area", "team")
+OPTIONAL_COLUMNS = frozenset({"due_date"})
+MAX_ROWS = 2000
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+# A case-system id: letters, digits and dashes, with at least one digit, so that a name
+# ("Smith", "Jo Bloggs") is never recorded in its place.
+CHILD_REF_PATTERN = re.compile(r"^(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{1,40}$")
+CHILD_REF_RULE = "letters, digits and dashes with at least one digit, no spaces, at most 40 characters"
+ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+T = TypeVar("T")
+
+
+def child_ref_problem(value: str) -> str | None:
+    """Why this is not a child's case id, or None if it is one."""
+    value = (value or "").strip()
+    if not value:
+        return "enter the child's case id"
+    if CHILD_REF_PATTERN.match(value):
+        return None
+    if len(value) > 40:
+        return "the case id is longer than 40 characters"
+    return f"'{value}' is not a case id: use the id from the case system ({CHILD_REF_RULE}), never a name"
+
+
+def validate_child_ref(value: str) -> None:
+    """Form validator: the child's case id, never a name."""
+    problem = child_ref_problem(value)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:])
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}, column {self.column}: {self.reason}"
+
+
+@dataclass
+class ParsedList(Generic[T]):
+    items: list[T] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
+    # For each item, the row it came from (same order as items).
+    rows: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class UnreadableFile(ValueError):
+    """An upload that is not a text CSV file (e.g. an Excel workbook)."""
+
+
+def read_upload(upload) -> str:
+    """The text of an uploaded CSV file. Excel saves 'CSV UTF-8' with a byte-order mark and
+    plain 'CSV' in Windows-1252, so both are accepted."""
+    if upload.size > MAX_FILE_BYTES:
+        raise UnreadableFile(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split the list")
+    data = upload.read()
+    if b"\x00" in data or data.startswith(b"PK\x03\x04"):
+        raise UnreadableFile("The file is not a CSV file: in Excel use File > Save as > CSV UTF-8")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("The file could not be read as text: save it as CSV UTF-8")
+
+
+def _normalise_header(cell: str) -> str:
+    return re.sub(r"[\s-]+", "_", cell.strip().lower())
+
+
+def _delimiter(text: str) -> str:
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return "\t" if "\t" in first else ","
+
+
+def _records(text: str) -> list[tuple[int, list[str]]]:
+    """(row number, cells) for every row, blank ones included so the numbering holds."""
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text), skipinitialspace=False)
+    return [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(reader, start=1)]
+
+
+def _is_blank(cells: list[str]) -> bool:
+    return not any(cells)
+
+
+def _columns(
+    records: list[tuple[int, list[str]]], expected: tuple[str, ...], *, header_required: bool
+) -> tuple[dict[str, int] | None, list[tuple[int, list[str]]], list[RowError]]:
+    """Where each column is, the data rows, and any problem with the header."""
+    non_blank = [(number, cells) for number, cells in records if not _is_blank(cells)]
+    if not non_blank:
+        return None, [], []
+    first_number, first = non_blank[0]
+    names = [_normalise_header(cell) for cell in first]
+    looks_like_header = expected[0] in names or sum(name in expected for name in names) >= 2
+    if not looks_like_header:
+        if header_required:
+            return (
+                None,
+                [],
+                [
+                    RowError(
+                        first_number,
+                        expected[0],
+                        "the first row must be a header naming the columns " + ", ".join(expected),
+                    )
+                ],
+            )
+        return {name: index for index, name in enumerate(expected)}, non_blank, []
+
+    errors = []
+    positions: dict[str, int] = {}
+    for index, name in enumerate(names):
+        if not name:
+            continue
+        if name not in expected:
+            errors.append(
+                RowError(first_number, first[index] or str(index + 1), "unknown column: use " + ", ".join(expected))
+            )
+        elif name in positions:
+            errors.append(RowError(first_number, name, "this column is named twice"))
+        else:
+            positions[name] = index
+    for name in expected:
+        if name not in positions and name not in OPTIONAL_COLUMNS:
+            errors.append(RowError(first_number, name, f"the header has no {name} column"))
+    return (None if errors else positions), non_blank[1:], errors
+
+
+def _cells(number: int, cells: list[str], positions: dict[str, int], errors: list[RowError]) -> dict[str, str]:
+    values = {name: cells[index] if index < len(cells) else "" for name, index in positions.items()}
+    used = set(positions.values())
+    for index, cell in enumerate(cells):
+        if cell and index not in used:
+            errors.append(
+                RowError(number, str(index + 1), f"unexpected value '{cell}': the list has {len(positions)} columns")
+            )
+    return values
+
+
+def _teams() -> dict[tuple[str, str], Team]:
+    return {
+        (team.service_area.name.lower(), team.name.lower()): team
+        for team in Team.objects.select_related("service_area")
+    }
+
+
+def _team(
+    number: int, values: Mapping[str, str], teams: dict[tuple[str, str], Team], errors: list[RowError]
+) -> Team | None:
+    area, name = values.get("service_area", ""), values.get("team", "")
+    if not area:
+        errors.append(RowError(number, "service_area", "enter the service area"))
+    if not name:
+        errors.append(RowError(number, "team", "enter the team"))
+    if not area or not name:
+        return None
+    if not any(key[0] == area.lower() for key in teams):
+        errors.append(RowError(number, "service_area", f"'{area}' is not a service area"))
+        return None
+    team = teams.get((area.lower(), name.lower()))
+    if team is None:
+        errors.append(RowError(number, "team", f"'{name}' is not a team in {area}"))
+    return team
+
+
+def _practitioner(number: int, values: Mapping[str, str], errors: list[RowError]) -> str:
+    practitioner = values.get("practitioner", "")
+    if not practitioner:
+        errors.append(RowError(number, "practitioner", "enter the practitioner"))
+    elif len(practitioner) > 120:
+        errors.append(RowError(number, "practitioner", "the practitioner is longer than 120 characters"))
+    return practitioner
+
+
+def _child_ref(number: int, values: Mapping[str, str], errors: list[RowError]) -> str:
+    child_ref = values.get("child_ref", "")
+    problem = child_ref_problem(child_ref)
+    if problem:
+        errors.append(RowError(number, "child_ref", problem))
+    return child_ref
+
+
+def _too_long(rows: list[tuple[int, list[str]]]) -> list[RowError]:
+    if len(rows) > MAX_ROWS:
+        return [RowError(rows[MAX_ROWS][0], "child_ref", f"a list may hold at most {MAX_ROWS} rows: split it")]
+    return []
+
+
+def parse_allocations(
+    text: str,
+    *,
+    header_required: bool = False,
+    taken: Mapping[str, str] | None = None,
+    default_due_date: dt.date | None = None,
+    today: dt.date | None = None,
+) -> ParsedList[AllocationRequest]:
+    """Read a list of allocations (child_ref, practitioner, service_area, team, evaluator_email,
+    due_date). `taken` maps child ids that may not be allocated again to where they already
+    are (e.g. 'this cycle (PE-2025-0003)'). A row without a due date gets `default_due_date`."""
+    today = today or timezone.localdate()
+    taken = taken or {}
+    result: ParsedList[AllocationRequest] = ParsedList()
+    positions, rows, result.errors = _columns(_records(text), ALLOCATION_COLUMNS, header_required=header_required)
+    if positions is None:
+        return result
+    result.errors.extend(_too_long(rows))
+    if result.errors:
+        return result
+
+    teams = _teams()
+    emails = {
+        cells[positions["evaluator_email"]].lower()
+        for _, cells in rows
+        if positions["evaluator_email"] < len(cells) and cells[positions["evaluator_email"]]
+    }
+    evaluators = {
+        user.email_lower: user
+        for user in User.objects.annotate(email_lower=Lower("email")).filter(email_lower__in=emails, is_active=True)
+    }
+    first_row_of: dict[str, int] = {}
+
+    for number, cells in rows:
+        errors: list[RowError] = []
+        values = _cells(number, cells, positions, errors)
+        child_ref = _child_ref(number, values, errors)
+        practitioner = _practitioner(number, values, errors)
+        team = _team(number, values, teams, errors)
+
+        email = values.get("evaluator_email", "")
+        evaluator = evaluators.get(email.lower())
+        if not email:
+            errors.append(RowError(number, "evaluator_email", "enter the evaluator's e-mail address"))
+        elif evaluator is None:
+            errors.append(RowError(number, "evaluator_email", f"no active user has the e-mail address '{email}'"))
+
+        due_date = default_due_date
+        raw_date = values.get("due_date", "")
+        if raw_date:
+            due_date = None
+            try:
+                if not ISO_DATE_PATTERN.match(raw_date):
+                    raise ValueError
+                due_date = dt.date.fromisoformat(raw_date)
+            except ValueError:
+                errors.append(RowError(number, "due_date", f"'{raw_date}' is not a date: write it as YYYY-MM-DD"))
+            else:
+                if due_date < today:
+                    errors.append(RowError(number, "due_date", f"{raw_date} is in the past"))
+
+        key = child_ref.upper()
+        if child_ref and not any(error.column == "child_ref" for error in errors):
+            if key in taken:
+                errors.append(RowError(number, "child_ref", f"child {child_ref} is already in {taken[key]}"))
+            elif key in first_row_of:
+                errors.append(RowError(number, "child_ref", f"child {child_ref} is already on row {first_row_of[key]}"))
+            else:
+                first_row_of[key] = number
+
+        if errors:
+            result.errors.extend(errors)
+            continue
+        result.items.append(
+            AllocationRequest(
+                child_ref=child_ref, practitioner=practitioner, team=team, evaluator=evaluator, due_date=due_date
+            )
+        )
+        result.rows.append(number)
+    return result
+
+
+def parse_open_cases(text: str, *, header_required: bool = False) -> ParsedList[OpenCase]:
+    """Read a list of open cases to sample from (child_ref, practitioner, service_area, team).
+    A child listed twice is not an error here: the sampling service draws each child once."""
+    result: ParsedList[OpenCase] = ParsedList()
+    positions, rows, result.errors = _columns(_records(text), OPEN_CASE_COLUMNS, header_required=header_required)
+    if positions is None:
+        return result
+    result.errors.extend(_too_long(rows))
+    if result.errors:
+        return result
+    teams = _teams()
+    for number, cells in rows:
+        errors: list[RowError] = []
+        values = _cells(number, cells, positions, errors)
+        child_ref = _child_ref(number, values, errors)
+        practitioner = _practitioner(number, values, errors)
+        team = _team(number, values, teams, errors)
+        if errors:
+            result.errors.extend(errors)
+            continue
+        result.items.append(OpenCase(child_ref=child_ref, practitioner=practitioner, team=team))
+        result.rows.append(number)
+    return result
