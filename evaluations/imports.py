@@ -288,8 +288,10 @@ def _check_row(row: _Row, problems: _Problems) -> None:
         for name in (*COMPLETED_COLUMNS, "moderated_grade"):
             if row[name]:
                 problems.add(
-                    row.number, name, "must be empty when the status is not_returned: it was never returned, so has no "
-                    "date, grades or answers"
+                    row.number,
+                    name,
+                    "must be empty when the status is not_returned: it was never returned, so has no "
+                    "date, grades or answers",
                 )
 
 
@@ -358,8 +360,9 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
                 evaluators[row.email_key] = row["evaluator_email"]
             else:
                 problems.add(
-                    row.number, "evaluator_email", f"no account has the e-mail address {row['evaluator_email']} "
-                    f"{CREATE_MISSING_HINT}"
+                    row.number,
+                    "evaluator_email",
+                    f"no account has the e-mail address {row['evaluator_email']} {CREATE_MISSING_HINT}",
                 )
         if row.quarter and row["type"] in CycleType.values:
             cycles.setdefault((row.quarter, row["type"]), None)
@@ -391,8 +394,11 @@ def _parse(text: str, create_missing: bool, problems: _Problems) -> _Plan | None
         _check_row(row, problems)
         reference = row["reference"]
         if reference in first_seen:
-            problems.add(number, "reference", f"{reference} is also on row {first_seen[reference]}: a reference may "
-                         "appear only once in a file")
+            problems.add(
+                number,
+                "reference",
+                f"{reference} is also on row {first_seen[reference]}: a reference may appear only once in a file",
+            )
         elif reference:
             first_seen[reference] = number
         rows.append(row)
@@ -626,8 +632,9 @@ def evaluations_import(
     except IntegrityError:
         # Someone else changed the same records while this file was being imported.
         result.created = result.updated = 0
-        result.problems = [Problem(1, None, "the records changed while the file was being imported: nothing was "
-                                   "imported, try again")]
+        result.problems = [
+            Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
+        ]
     return result
 
 

@@ -15,7 +15,7 @@ def import_evaluations(request):
     if not can_manage_cycles(request.user):
         raise Http404("No such page")
     result = None
-    form = ImportForm(request.POST or None, request.FILES or None)
+    form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         result = evaluations_import(
