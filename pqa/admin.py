@@ -1,0 +1,98 @@
+"""Django admin for the PQA core: people and roles, the organisation, the outbox.
+
+Every admin shows the record's change history (django-simple-history) but offers no
+"revert": restoring an old version would write around the services and their rules."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from simple_history.admin import SimpleHistoryAdmin
+
+from pqa.models import Notification, ServiceArea, Team, User
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """Change history to read, never to restore."""
+
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied("Old versions can be read here, not restored.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+@admin.register(User)
+class PQAUserAdmin(HistoryAdmin, UserAdmin):
+    fieldsets = (
+        *UserAdmin.fieldsets,
+        ("Role in PQA", {"fields": ("role", "team")}),
+    )
+    add_fieldsets = (
+        *UserAdmin.add_fieldsets,
+        ("Who they are", {"fields": ("first_name", "last_name", "email")}),
+        ("Role in PQA", {"fields": ("role", "team")}),
+    )
+    list_display = ("username", "email", "first_name", "last_name", "role", "team", "is_active", "is_staff")
+    list_filter = ("role", "team__service_area", "is_active", "is_staff", "is_superuser")
+    list_select_related = ("team__service_area",)
+    search_fields = ("username", "first_name", "last_name", "email", "team__name")
+    autocomplete_fields = ("team",)
+
+
+class TeamInline(admin.TabularInline):
+    model = Team
+    extra = 0
+    fields = ("name",)
+    show_change_link = True
+
+
+@admin.register(ServiceArea)
+class ServiceAreaAdmin(HistoryAdmin):
+    list_display = ("name",)
+    search_fields = ("name",)
+    inlines = [TeamInline]
+
+
+@admin.register(Team)
+class TeamAdmin(HistoryAdmin):
+    list_display = ("name", "service_area")
+    list_filter = ("service_area",)
+    list_select_related = ("service_area",)
+    search_fields = ("name", "service_area__name")
+
+
+class SentFilter(admin.SimpleListFilter):
+    title = "sent"
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Sent"), ("no", "Waiting in the outbox")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(sent_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(sent_at__isnull=True)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The outbox, read-only: rows are written by services and marked sent by the worker."""
+
+    list_display = ("subject", "kind", "created_at", "sent_at", "attempts")
+    list_filter = ("kind", SentFilter)
+    search_fields = ("subject", "body", "recipients")
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

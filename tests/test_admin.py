@@ -1,0 +1,294 @@
+"""The Django admin: every model reachable by an administrator, with search, filters and
+history; workflow writes still go through the services."""
+
+import datetime as dt
+
+import pytest
+from django.contrib import admin
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evaluations import services
+from evaluations.models import (
+    Cycle,
+    CycleType,
+    Evaluation,
+    EvaluationFeedback,
+    Grade,
+    Moderation,
+    PillarGrade,
+    Recommendation,
+    Respondent,
+)
+from pqa.models import Notification, Role, ServiceArea, Team, User
+from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
+
+Status = Evaluation.Status
+OURS = {
+    ServiceArea,
+    Team,
+    User,
+    Notification,
+    Cycle,
+    Evaluation,
+    PillarGrade,
+    EvaluationFeedback,
+    Moderation,
+    Recommendation,
+}
+READ_ONLY = {Notification}
+
+
+@pytest.fixture
+def administrator(db):
+    return UserFactory(username="ada.admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def admin_for(client, administrator):
+    client.force_login(administrator)
+    return client
+
+
+@pytest.fixture
+def records(db, team, evaluator, moderator):
+    """One row of every model, made the way the app makes them where a service exists."""
+    evaluation = completed_evaluation(
+        grade=Grade.REQUIRES_IMPROVEMENT,
+        reference="PE-2025-0001",
+        child_ref="CHILD123456",
+        practitioner="SW-1234",
+        team=team,
+        evaluator=evaluator,
+        cycle=CycleFactory(quarter="2025-26-Q1", type=CycleType.TRUST_WIDE, title=""),
+    )
+    EvaluationFeedback.objects.create(evaluation=evaluation, respondent=Respondent.CHILD, spoken_to=True, quote="Fine.")
+    recommendation = Recommendation.objects.create(
+        evaluation=evaluation, action="Update the chronology.", owner="Team manager", due_date=dt.date(2025, 6, 1)
+    )
+    moderation = services.moderation_record(evaluation=evaluation, moderated_grade=Grade.GOOD, moderator=moderator)
+    notification = Notification.objects.create(
+        kind=Notification.Kind.ALLOCATION, recipients=["a@trust.example"], subject="S", body="B"
+    )
+    return {
+        ServiceArea: team.service_area,
+        Team: team,
+        User: evaluator,
+        Notification: notification,
+        Cycle: evaluation.cycle,
+        Evaluation: evaluation,
+        PillarGrade: evaluation.pillar_grades.first(),
+        EvaluationFeedback: evaluation.feedback_gathered.first(),
+        Moderation: moderation,
+        Recommendation: recommendation,
+    }
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+def test_every_model_is_registered():
+    assert OURS.issubset(admin.site._registry)
+
+
+@pytest.mark.parametrize(
+    "model", sorted(OURS, key=lambda model: model._meta.label), ids=lambda model: model._meta.label
+)
+def test_administrator_opens_every_page(admin_for, records, model):
+    obj = records[model]
+    assert admin_for.get(admin_url(model, "changelist")).status_code == 200
+    assert admin_for.get(admin_url(model, "add")).status_code == (403 if model in READ_ONLY else 200)
+    assert admin_for.get(admin_url(model, "change", obj.pk)).status_code == 200
+    history = admin_for.get(admin_url(model, "history", obj.pk))
+    assert history.status_code == 200
+
+
+def test_history_page_shows_who_changed_it(admin_for, records, evaluator):
+    evaluation = records[Evaluation]
+    draft = EvaluationFactory(evaluator=evaluator, team=evaluation.team, cycle=CycleFactory())
+    services.evaluation_save_draft(
+        evaluation=draft, actor=evaluator, expected_version=None, fields={"strengths": "Warm."}
+    )
+    response = admin_for.get(admin_url(Evaluation, "history", draft.pk))
+    assert str(evaluator) in response.content.decode()
+
+
+def test_old_versions_can_be_read_but_not_restored(admin_for, records):
+    evaluation = records[Evaluation]
+    version = evaluation.history.earliest()
+    url = reverse("admin:evaluations_evaluation_simple_history", args=[evaluation.pk, version.history_id])
+    assert admin_for.get(url).status_code == 200
+    assert admin_for.post(url, {}).status_code == 403
+
+
+def test_non_staff_is_sent_to_the_admin_login(client, evaluator):
+    client.force_login(evaluator)
+    response = client.get(admin_url(Evaluation, "changelist"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+
+
+def changelist_references(client, **params):
+    response = client.get(admin_url(Evaluation, "changelist"), params)
+    assert response.status_code == 200
+    return {evaluation.reference for evaluation in response.context["cl"].result_list}
+
+
+@pytest.fixture
+def two_evaluations(records, other_team):
+    first = records[Evaluation]
+    second = EvaluationFactory(
+        reference="PE-2025-0002",
+        child_ref="CHILD654321",
+        practitioner="SW-9999",
+        team=other_team,
+        evaluator=UserFactory(email="other.evaluator@trust.example"),
+        cycle=CycleFactory(quarter="2025-26-Q2", type=CycleType.SERVICE, title=""),
+    )
+    return first, second
+
+
+@pytest.mark.parametrize("term", ["PE-2025-0001", "CHILD123456", "SW-1234", "eve.evaluator@trust.example"])
+def test_evaluation_search(admin_for, two_evaluations, term):
+    assert changelist_references(admin_for, q=term) == {"PE-2025-0001"}
+
+
+def test_evaluation_filters(admin_for, two_evaluations):
+    first, second = two_evaluations
+    assert changelist_references(admin_for, cycle__quarter="2025-26-Q2") == {second.reference}
+    assert changelist_references(admin_for, cycle__type__exact=CycleType.TRUST_WIDE) == {first.reference}
+    assert changelist_references(admin_for, status__exact=Status.COMPLETED) == {first.reference}
+    area = second.team.service_area_id
+    assert changelist_references(admin_for, team__service_area__id__exact=area) == {second.reference}
+    assert changelist_references(admin_for, overall_grade__exact=Grade.REQUIRES_IMPROVEMENT) == {first.reference}
+
+
+def test_evaluation_changelist_queries_do_not_grow_with_rows(admin_for, records, team):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert admin_for.get(admin_url(Evaluation, "changelist")).status_code == 200
+        return len(queries)
+
+    before = count()
+    for _ in range(5):
+        services.moderation_record(
+            evaluation=completed_evaluation(team=TeamFactory(), cycle=CycleFactory()),
+            moderated_grade=Grade.GOOD,
+            moderator=None,
+        )
+    assert count() == before
+
+
+def test_close_selected_cycles_uses_the_service(admin_for, administrator, team, evaluator):
+    cycle = services.cycle_open(quarter="2025-26-Q3", type=CycleType.TRUST_WIDE, actor=administrator)
+    [evaluation] = services.evaluations_allocate(
+        cycle=cycle,
+        requests=[
+            services.AllocationRequest(child_ref="CHILD111111", practitioner="SW-1", team=team, evaluator=evaluator)
+        ],
+        actor=administrator,
+    )
+    response = admin_for.post(
+        admin_url(Cycle, "changelist"), {"action": "close_selected_cycles", "_selected_action": [cycle.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    cycle.refresh_from_db()
+    evaluation.refresh_from_db()
+    assert cycle.status == Cycle.Status.CLOSED
+    assert evaluation.status == Status.NOT_RETURNED
+    assert evaluation.history.latest().history_user == administrator
+    assert "1 evaluation(s) marked not returned" in response.content.decode()
+
+
+def test_status_and_version_are_read_only(admin_for, records):
+    evaluation = records[Evaluation]
+    form = admin_for.get(admin_url(Evaluation, "change", evaluation.pk)).context["adminform"].form
+    assert "status" not in form.fields
+    assert "version" not in form.fields
+
+
+def test_adding_an_evaluation_allocates_it_through_the_service(admin_for, administrator, team, evaluator, mailoutbox):
+    cycle = services.cycle_open(quarter="2025-26-Q3", type=CycleType.TRUST_WIDE, actor=administrator)
+    response = admin_for.post(
+        admin_url(Evaluation, "add"),
+        {
+            "cycle": cycle.pk,
+            "team": team.pk,
+            "child_ref": "CHILD222222",
+            "practitioner": "SW-2",
+            "evaluator": evaluator.pk,
+            "due_date": "2025-12-01",
+        },
+    )
+    assert response.status_code == 302
+    evaluation = Evaluation.objects.get(child_ref="CHILD222222")
+    assert evaluation.reference == "PE-2025-0001"
+    assert evaluation.allocated_by == administrator
+    assert Notification.objects.filter(kind=Notification.Kind.ALLOCATION, recipients=[evaluator.email]).exists()
+
+
+def test_adding_to_a_closed_cycle_is_refused(admin_for, administrator, team, evaluator):
+    cycle = services.cycle_open(quarter="2025-26-Q3", type=CycleType.TRUST_WIDE, actor=administrator)
+    services.cycle_close(cycle=cycle, actor=administrator)
+    response = admin_for.post(
+        admin_url(Evaluation, "add"),
+        {"cycle": cycle.pk, "team": team.pk, "child_ref": "CHILD3", "practitioner": "SW-3", "evaluator": evaluator.pk},
+    )
+    assert response.status_code == 200
+    assert "is closed" in response.content.decode()
+    assert not Evaluation.objects.filter(child_ref="CHILD3").exists()
+
+
+def test_moderation_outcome_is_derived_by_the_service(admin_for, records, moderator):
+    moderation = records[Moderation]
+    response = admin_for.post(
+        admin_url(Moderation, "change", moderation.pk),
+        {"moderated_grade": Grade.INADEQUATE, "moderator": moderator.pk, "rationale": "Oversight gaps."},
+    )
+    assert response.status_code == 302
+    moderation.refresh_from_db()
+    assert moderation.outcome == Moderation.Outcome.DOWNGRADED
+    assert moderation.version == 2
+
+
+def resubmit_data(response) -> dict:
+    """The POST a browser would send back from an admin change page, unchanged."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form.instance.pk if name == form.instance._meta.pk.name else form.initial.get(name, field.initial)
+            if hasattr(value, "pk"):
+                value = value.pk
+            if value is None or value is False:
+                continue
+            data[form.add_prefix(name)] = "on" if value is True else value
+
+    add(response.context["adminform"].form)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        for form in formset.initial_forms:
+            add(form)
+    return data
+
+
+def test_saving_the_change_page_keeps_the_workflow_and_bumps_the_version(admin_for, records, administrator):
+    evaluation = records[Evaluation]
+    url = admin_url(Evaluation, "change", evaluation.pk)
+    data = resubmit_data(admin_for.get(url))
+    data["strengths"] = "Clear analysis of risk."
+    data["status"] = Status.ALLOCATED  # not a field of the form: ignored
+    data["moderation-0-moderated_grade"] = Grade.INADEQUATE
+    response = admin_for.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors or response.context["errors"]
+    evaluation.refresh_from_db()
+    assert evaluation.strengths == "Clear analysis of risk."
+    assert evaluation.status == Status.COMPLETED
+    assert evaluation.version == 2
+    assert evaluation.history.latest().history_user == administrator
+    assert evaluation.moderation.outcome == Moderation.Outcome.DOWNGRADED
+    assert evaluation.pillar_grades.count() == 4
