@@ -1,34 +1,281 @@
-"""Work in progress: filled in by this session."""
+"""Cycles and allocation: the Practice Hub's pages. Anyone else gets a 404, as if the pages
+did not exist. Views are thin: forms validate, services write, selectors read."""
+
+from __future__ import annotations
+
+from collections import Counter
+from functools import wraps
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from evaluations import selectors, services
+from evaluations.forms.cycles import (
+    AllocateListForm,
+    AllocateOneForm,
+    AllocateSampleForm,
+    CycleForm,
+    ReassignForm,
+)
+from evaluations.models import Cycle, Evaluation
+from evaluations.services import AllocationRequest, EvaluationError
+from pqa.permissions import can_manage_cycles
+
+PAGE_SIZE = 50
+STATUS_TAGS = {
+    Evaluation.Status.ALLOCATED: "govuk-tag--grey",
+    Evaluation.Status.IN_PROGRESS: "govuk-tag--blue",
+    Evaluation.Status.COMPLETED: "govuk-tag--green",
+    Evaluation.Status.NOT_RETURNED: "govuk-tag--red",
+}
+CLASHED = "Someone else allocated evaluations in this cycle at the same moment, so nothing was allocated: try again."
 
 
-def cycle_list(request, pk=None):
-    raise NotImplementedError
+def practice_hub_only(view):
+    """The Practice Hub's pages are a 404 for everyone else, as if they did not exist."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not can_manage_cycles(request.user):
+            raise Http404("No such page")
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
-def cycle_create(request, pk=None):
-    raise NotImplementedError
+def _posted(request):
+    # An empty POST must still be validated (and its errors shown), so never `POST or None`.
+    return request.POST if request.method == "POST" else None
 
 
-def cycle_detail(request, pk=None):
-    raise NotImplementedError
+def _percent(rate: float | None) -> str:
+    return "–" if rate is None else f"{rate:.0%}"
 
 
-def allocate_one(request, pk=None):
-    raise NotImplementedError
+def _with_rate(cycle: Cycle) -> Cycle:
+    cycle.return_rate = selectors.return_rate(returned=cycle.returned, allocated=cycle.allocated)
+    cycle.return_rate_display = _percent(cycle.return_rate)
+    return cycle
 
 
-def allocate_list(request, pk=None):
-    raise NotImplementedError
+def _cycle(pk: int) -> Cycle:
+    return _with_rate(get_object_or_404(selectors.cycles_with_progress(), pk=pk))
 
 
-def allocate_sample(request, pk=None):
-    raise NotImplementedError
+def _show_errors(request, error: Exception) -> None:
+    texts = error.messages if isinstance(error, ValidationError) else [str(error)]
+    for text in texts:
+        messages.error(request, text)
 
 
-def cycle_close(request, pk=None):
-    raise NotImplementedError
+def _closed(request, cycle: Cycle):
+    messages.error(request, f"{cycle} is closed: open a new cycle to allocate more evaluations.")
+    return redirect("evaluations:cycle_detail", pk=cycle.pk)
 
 
-def evaluation_reassign(request, pk=None):
-    raise NotImplementedError
+def _allocated_message(count: int, cycle: Cycle) -> str:
+    noun = "evaluation" if count == 1 else "evaluations"
+    return f"{count} {noun} allocated in {cycle}. Each evaluator has been sent an e-mail."
 
+
+@practice_hub_only
+def cycle_list(request):
+    cycles = [_with_rate(cycle) for cycle in selectors.cycles_with_progress()]
+    return render(request, "evaluations/cycles/cycle_list.html", {"cycles": cycles})
+
+
+@practice_hub_only
+@require_http_methods(["GET", "POST"])
+def cycle_create(request):
+    form = CycleForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_open(
+                quarter=form.cleaned_data["quarter"],
+                type=form.cleaned_data["type"],
+                title=form.cleaned_data["title"],
+                actor=request.user,
+            )
+        except ValidationError as error:
+            # The model's own checks, e.g. the unique round when two people open it at once.
+            problems = error.message_dict if hasattr(error, "error_dict") else {NON_FIELD_ERRORS: error.messages}
+            for field, texts in problems.items():
+                form.add_error(field if field in form.fields else "quarter", texts)
+        except IntegrityError:
+            form.add_error("quarter", "This cycle has just been opened by someone else")
+        else:
+            messages.success(request, f"{cycle} is open. You can now allocate evaluations in it.")
+            return redirect("evaluations:cycle_detail", pk=cycle.pk)
+    return render(request, "evaluations/cycles/cycle_form.html", {"form": form})
+
+
+@practice_hub_only
+def cycle_detail(request, pk):
+    cycle = _cycle(pk)
+    evaluations = selectors.evaluations_visible_to(request.user).filter(cycle=cycle).order_by("reference")
+    page = Paginator(evaluations, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    rows = [
+        {
+            "evaluation": evaluation,
+            "tag": STATUS_TAGS.get(evaluation.status, ""),
+            "overdue": selectors.overdue(evaluation, today),
+            "can_reassign": evaluation.is_editable,
+        }
+        for evaluation in page.object_list
+    ]
+    return render(
+        request,
+        "evaluations/cycles/cycle_detail.html",
+        {"cycle": cycle, "page": page, "rows": rows},
+    )
+
+
+@practice_hub_only
+@require_http_methods(["GET", "POST"])
+def allocate_one(request, pk):
+    cycle = _cycle(pk)
+    if not cycle.is_open:
+        return _closed(request, cycle)
+    form = AllocateOneForm(_posted(request), cycle=cycle)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        request_ = AllocationRequest(
+            child_ref=data["child_ref"],
+            practitioner=data["practitioner"],
+            team=data["team"],
+            evaluator=data["evaluator"],
+            due_date=data["due_date"],
+        )
+        try:
+            evaluation = services.evaluation_allocate(cycle=cycle, request=request_, actor=request.user)
+        except (EvaluationError, ValidationError) as error:
+            _show_errors(request, error)
+        except IntegrityError:
+            messages.error(request, CLASHED)
+        else:
+            messages.success(
+                request,
+                f"{evaluation.reference} (child {evaluation.child_ref}) allocated to {evaluation.evaluator}. "
+                "They have been sent an e-mail.",
+            )
+            return redirect("evaluations:cycle_detail", pk=cycle.pk)
+    return render(request, "evaluations/cycles/allocate_one.html", {"cycle": cycle, "form": form})
+
+
+@practice_hub_only
+@require_http_methods(["GET", "POST"])
+def allocate_list(request, pk):
+    cycle = _cycle(pk)
+    if not cycle.is_open:
+        return _closed(request, cycle)
+    form = AllocateListForm(_posted(request), request.FILES if request.method == "POST" else None, cycle=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.evaluations_allocate(cycle=cycle, requests=form.requests, actor=request.user)
+        except (EvaluationError, ValidationError) as error:
+            _show_errors(request, error)
+        except IntegrityError:
+            messages.error(request, CLASHED)
+        else:
+            messages.success(request, _allocated_message(len(created), cycle))
+            return redirect("evaluations:cycle_detail", pk=cycle.pk)
+    return render(request, "evaluations/cycles/allocate_list.html", {"cycle": cycle, "form": form})
+
+
+def _sample_message(created: list[Evaluation], form: AllocateSampleForm, cycle: Cycle) -> str:
+    per_team = form.cleaned_data["per_team"]
+    drawn = Counter(evaluation.team for evaluation in created)
+    listed = {case.team for case in form.open_cases}
+    parts = [f"{team.name}: {drawn.get(team, 0)}" for team in sorted(listed, key=str)]
+    short = sorted(team.name for team in listed if drawn.get(team, 0) < per_team)
+    message = f"{_allocated_message(len(created), cycle)} Per team: {'; '.join(parts)}."
+    if short:
+        message += (
+            f" Fewer than {per_team} were drawn in {', '.join(short)}: the list held fewer cases there "
+            "that are not already in this cycle."
+        )
+    return message
+
+
+@practice_hub_only
+@require_http_methods(["GET", "POST"])
+def allocate_sample(request, pk):
+    cycle = _cycle(pk)
+    if not cycle.is_open:
+        return _closed(request, cycle)
+    form = AllocateSampleForm(_posted(request), cycle=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.evaluations_allocate_sample(
+                cycle=cycle,
+                open_cases=form.open_cases,
+                per_team=form.cleaned_data["per_team"],
+                evaluators=list(form.cleaned_data["evaluators"]),
+                due_date=form.cleaned_data["due_date"],
+                actor=request.user,
+            )
+        except (EvaluationError, ValidationError) as error:
+            _show_errors(request, error)
+        except IntegrityError:
+            messages.error(request, CLASHED)
+        else:
+            if created:
+                messages.success(request, _sample_message(created, form, cycle))
+            else:
+                messages.info(request, "Nothing was allocated: every case on the list is already in this cycle.")
+            return redirect("evaluations:cycle_detail", pk=cycle.pk)
+    return render(request, "evaluations/cycles/allocate_sample.html", {"cycle": cycle, "form": form})
+
+
+@practice_hub_only
+@require_http_methods(["GET", "POST"])
+def cycle_close(request, pk):
+    cycle = _cycle(pk)
+    if not cycle.is_open:
+        messages.error(request, f"{cycle} is already closed.")
+        return redirect("evaluations:cycle_detail", pk=cycle.pk)
+    if request.method == "POST":
+        try:
+            marked = services.cycle_close(cycle=cycle, actor=request.user)
+        except EvaluationError as error:
+            _show_errors(request, error)
+        else:
+            noun = "evaluation was" if marked == 1 else "evaluations were"
+            messages.success(request, f"{cycle} is closed. {marked} {noun} marked not returned.")
+        return redirect("evaluations:cycle_detail", pk=cycle.pk)
+    unreturned = cycle.not_started + cycle.in_progress
+    return render(request, "evaluations/cycles/cycle_close.html", {"cycle": cycle, "unreturned": unreturned})
+
+
+@practice_hub_only
+@require_http_methods(["GET", "POST"])
+def evaluation_reassign(request, pk):
+    evaluation = get_object_or_404(selectors.evaluations_visible_to(request.user), pk=pk)
+    if not evaluation.is_editable:
+        messages.error(request, f"{evaluation.reference} has been returned or closed, so it cannot be reassigned.")
+        return redirect("evaluations:cycle_detail", pk=evaluation.cycle_id)
+    form = ReassignForm(_posted(request), current_evaluator_id=evaluation.evaluator_id)
+    if request.method == "POST" and form.is_valid():
+        try:
+            evaluation = services.evaluation_reassign(
+                evaluation=evaluation,
+                evaluator=form.cleaned_data["evaluator"],
+                due_date=form.cleaned_data["due_date"],
+                actor=request.user,
+            )
+        except (EvaluationError, ValidationError) as error:
+            _show_errors(request, error)
+        else:
+            messages.success(
+                request,
+                f"{evaluation.reference} reassigned to {evaluation.evaluator}. They have been sent an e-mail.",
+            )
+            return redirect("evaluations:cycle_detail", pk=evaluation.cycle_id)
+    return render(request, "evaluations/cycles/reassign.html", {"evaluation": evaluation, "form": form})
