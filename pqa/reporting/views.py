@@ -91,7 +91,7 @@ def _rows(counts: dict[str, int], choices) -> dict:
     }
 
 
-CHART_LABEL_WIDTH = 190  # room for the longest grade name
+CHART_LABEL_WIDTH = 215  # room for the longest grade name
 CHART_BAR_WIDTH = 260
 CHART_BAR_HEIGHT = 18
 CHART_GROUP_HEIGHT = 2 * CHART_BAR_HEIGHT + 16
@@ -126,7 +126,7 @@ def _chart(overall: dict[str, dict[str, int]]) -> dict:
         "groups": groups,
         "label_width": CHART_LABEL_WIDTH,
         "bar_height": CHART_BAR_HEIGHT - 2,
-        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 90,
+        "width": CHART_LABEL_WIDTH + CHART_BAR_WIDTH + 110,  # and for "100.0% (1234)" after a full bar
         "height": len(groups) * CHART_GROUP_HEIGHT,
     }
 
