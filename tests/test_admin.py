@@ -292,3 +292,24 @@ def test_saving_the_change_page_keeps_the_workflow_and_bumps_the_version(admin_f
     assert evaluation.history.latest().history_user == administrator
     assert evaluation.moderation.outcome == Moderation.Outcome.DOWNGRADED
     assert evaluation.pillar_grades.count() == 4
+
+
+def test_administrator_adds_a_team_manager(admin_for, team):
+    response = admin_for.post(
+        admin_url(User, "add"),
+        {
+            "username": "tara.manager",
+            "usable_password": "true",
+            "password1": "a-long-enough-passphrase-1",
+            "password2": "a-long-enough-passphrase-1",
+            "first_name": "Tara",
+            "last_name": "Manager",
+            "email": "tara.manager@trust.example",
+            "role": Role.TEAM_MANAGER,
+            "team": team.pk,
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(username="tara.manager")
+    assert (user.role, user.team, user.email) == (Role.TEAM_MANAGER, team, "tara.manager@trust.example")
+    assert user.check_password("a-long-enough-passphrase-1")
