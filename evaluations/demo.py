@@ -252,7 +252,7 @@ def demo_load(*, today: dt.date | None = None, seed: int = DEMO_SEED) -> Summary
 
 
 def _load_organisation(summary: Summary) -> dict[tuple[str, str], Team]:
-    """The fixture is in Django's format (so `loaddata organisation` works too), but rows are
+    """The fixture is in Django's format (so `loaddata fixtures/organisation.json` works too), but rows are
     matched by name here, so an organisation that already exists is kept, not overwritten."""
     rows = json.loads(ORGANISATION_FIXTURE.read_text(encoding="utf-8"))
     area_names = {row["pk"]: row["fields"]["name"] for row in rows if row["model"] == "pqa.servicearea"}
