@@ -29,7 +29,8 @@ class ImportForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
         self.helper = FormHelper()
-        self.helper.form_tag = False
+        self.helper.form_tag = False  # the template writes the form element, with its csrf token
+        self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field("file"),
             Field.checkbox("create_missing"),
