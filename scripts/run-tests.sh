@@ -122,7 +122,10 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 passed = failed = skipped = 0
-for path in sorted(Path(sys.argv[1]).glob("junit-*.xml")):
+for name in ("sqlite", "browser", "postgres"):
+    path = Path(sys.argv[1]) / f"junit-{name}.xml"
+    if not path.exists():
+        continue
     root = ET.parse(path).getroot()
     suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
     p = f = s = 0
@@ -131,21 +134,17 @@ for path in sorted(Path(sys.argv[1]).glob("junit-*.xml")):
         f += failures + errors
         s += skips
         p += tests - failures - errors - skips
-    print(f"{path.stem.removeprefix('junit-')}: {p} passed, {f} failed, {s} skipped")
+    print(f"{name}: {p} passed, {f} failed, {s} skipped")
     passed, failed, skipped = passed + p, failed + f, skipped + s
 print(f"total: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 )"
-echo "$totals"
 echo "$totals" >"$ARTIFACTS/summary.txt"
 if [[ "$(tail -1 <<<"$totals")" == "total: 0 passed,"* ]]; then
     echo "No test passed: that is a failure, not a success."
     failed+=(no-tests)
 fi
-if [[ ${#failed[@]} -gt 0 ]]; then
-    echo "FAILED: ${failed[*]}"
-    # Keep the total as the closing line, as test runners end with theirs.
-    tail -1 <<<"$totals"
-    exit 1
-fi
-exit 0
+[[ ${#failed[@]} -eq 0 ]] || echo "FAILED: ${failed[*]}"
+# The per-pass counts and the total close the output, as a test runner closes with its summary.
+echo "$totals"
+[[ ${#failed[@]} -eq 0 ]]
