@@ -20,11 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from evaluations.services import AllocationRequest, OpenCase
+from evaluations.validators import CHILD_REF_RULE, child_ref_problem, validate_child_ref  # noqa: F401
 from pqa.models import Team, User
 
 ALLOCATION_COLUMNS = ("child_ref", "practitioner", "service_area", "team", "evaluator_email", "due_date")
@@ -33,32 +33,9 @@ OPTIONAL_COLUMNS = frozenset({"due_date"})
 MAX_ROWS = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
-# A case-system id: letters, digits and dashes, with at least one digit, so that a name
-# ("Smith", "Jo Bloggs") is never recorded in its place.
-CHILD_REF_PATTERN = re.compile(r"^(?=[A-Za-z0-9-]*\d)[A-Za-z0-9-]{1,40}$")
-CHILD_REF_RULE = "letters, digits and dashes with at least one digit, no spaces, at most 40 characters"
 ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 T = TypeVar("T")
-
-
-def child_ref_problem(value: str) -> str | None:
-    """Why this is not a child's case id, or None if it is one."""
-    value = (value or "").strip()
-    if not value:
-        return "enter the child's case id"
-    if CHILD_REF_PATTERN.match(value):
-        return None
-    if len(value) > 40:
-        return "the case id is longer than 40 characters"
-    return f"'{value}' is not a case id: use the id from the case system ({CHILD_REF_RULE}), never a name"
-
-
-def validate_child_ref(value: str) -> None:
-    """Form validator: the child's case id, never a name."""
-    problem = child_ref_problem(value)
-    if problem:
-        raise ValidationError(problem[0].upper() + problem[1:])
 
 
 @dataclass(frozen=True)

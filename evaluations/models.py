@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from evaluations.validators import validate_child_ref
 from pqa.models import Team
 from pqa.quarters import Quarter, validate_quarter
 
@@ -142,7 +143,10 @@ class Evaluation(models.Model):
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="evaluations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="evaluations")
     child_ref = models.CharField(
-        "child's case id", max_length=40, help_text="The id in the case management system. Never a name."
+        "child's case id",
+        max_length=40,
+        validators=[validate_child_ref],
+        help_text="The id in the case management system. Never a name.",
     )
     practitioner = models.CharField(max_length=120, help_text="Staff id or name of the practitioner.")
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")

@@ -100,6 +100,8 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
         period = Quarter.parse(quarter)
     except ValueError as error:
         raise DistributionError(str(error)) from error
+    service_area = service_area or None  # an empty filter is no filter
+    type = type or None
     if type is not None and type not in CycleType.values:
         raise DistributionError(f"'{type}' is not an evaluation type: use one of {', '.join(CycleType.values)}")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from evaluations.models import (
     Respondent,
 )
 from pqa.models import Notification, Role, Team, User
-from pqa.services import notification_queue
+from pqa.services import absolute_url, notification_queue
 
 Status = Evaluation.Status
 
@@ -77,6 +78,7 @@ def _attribute(instance, actor: User | None) -> None:
 # --- Cycles -------------------------------------------------------------------------------
 
 
+@transaction.atomic
 def cycle_open(*, quarter: str, type: str, title: str = "", actor: User) -> Cycle:
     """Open a round of evaluations for a quarter. Quarter, type and title name it uniquely."""
     cycle = Cycle(quarter=quarter.strip(), type=type, title=title.strip(), opened_by=actor)
@@ -124,7 +126,8 @@ def next_reference(year: int) -> str:
     prefix = f"PE-{year}-"
     last = (
         Evaluation.objects.filter(reference__startswith=prefix)
-        .order_by("-reference")
+        # By length first, so that PE-2025-10000 comes after PE-2025-9999.
+        .order_by(Length("reference").desc(), "-reference")
         .values_list("reference", flat=True)
         .first()
     )
@@ -139,8 +142,22 @@ def _check_cycle_open(cycle: Cycle) -> None:
 
 @transaction.atomic
 def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest], actor: User) -> list[Evaluation]:
-    """Allocate evaluations in a cycle, all or none. Each evaluator is told by e-mail."""
+    """Allocate evaluations in a cycle, all or none. A child is evaluated once in a cycle.
+    Each evaluator is told by e-mail."""
+    # The cycle's row lock keeps a close, or another allocation, from interleaving.
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _check_cycle_open(cycle)
+    wanted = [request.child_ref.strip().upper() for request in requests]
+    repeated = sorted({ref for ref in wanted if wanted.count(ref) > 1})
+    if repeated:
+        raise EvaluationError(f"A child can be allocated once in a cycle: {', '.join(repeated)} is listed twice.")
+    already = sorted(
+        ref
+        for ref in Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True)
+        if ref.upper() in set(wanted)
+    )
+    if already:
+        raise EvaluationError(f"Already allocated in {cycle}: child {', '.join(already)}.")
     year = cycle.quarter_period.start_year
     created = []
     reference = next_reference(year)
@@ -174,7 +191,7 @@ def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest],
             recipients=[evaluator.email],
             subject=f"PQA: {len(items)} practice evaluation(s) allocated to you",
             body=f"You have been allocated these practice evaluations in {cycle}:\n{lines}\n\n"
-            f"Open 'My evaluations' in PQA: {reverse('evaluations:mine')}",
+            f"Open 'My evaluations' in PQA: {absolute_url(reverse('evaluations:mine'))}",
         )
     return created
 
@@ -241,6 +258,10 @@ def evaluation_reassign(
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if not evaluation.is_editable:
         raise EvaluationError("Only an evaluation that has not been returned can be reassigned.")
+    if not evaluator.is_active:
+        raise EvaluationError(f"{evaluator} cannot sign in, so cannot be given an evaluation.")
+    if evaluator.pk == evaluation.evaluator_id:
+        raise EvaluationError(f"{evaluation.reference} is already allocated to {evaluator}.")
     evaluation.evaluator = evaluator
     if due_date is not None:
         evaluation.due_date = due_date
@@ -252,7 +273,8 @@ def evaluation_reassign(
         recipients=[evaluator.email],
         subject=f"PQA: practice evaluation {evaluation.reference} allocated to you",
         body=f"{evaluation.reference} (child {evaluation.child_ref}, {evaluation.team.name}) has been "
-        f"allocated to you, due {evaluation.due_date or 'no date set'}.",
+        f"allocated to you, due {evaluation.due_date or 'no date set'}.\n\n"
+        f"Open it in PQA: {absolute_url(reverse('evaluations:form', args=[evaluation.pk]))}",
     )
     return evaluation
 
@@ -295,12 +317,7 @@ def _lock_for_edit(
         raise EvaluationError("This evaluation has been returned or closed and can no longer be changed.")
     same_tab = bool(editor_token) and locked.draft_editor_token == editor_token
     if expected_version is not None and locked.version != expected_version and not same_tab:
-        last = locked.history.order_by("-history_date").select_related("history_user").first()
-        raise ConcurrentEditError(
-            locked.version,
-            str(last.history_user) if last and last.history_user else None,
-            last.history_date if last else None,
-        )
+        raise _conflict(locked)
     return locked
 
 
@@ -334,30 +351,38 @@ def evaluation_save_draft(
     _attribute(locked, actor)
     locked.save()
 
+    existing_pillars = {item.pillar: item for item in locked.pillar_grades.all()}
     for pillar, values in (pillars or {}).items():
-        grade, _ = PillarGrade.objects.get_or_create(evaluation=locked, pillar=Pillar(pillar))
-        changed = [name for name in PILLAR_FIELDS if name in values and getattr(grade, name) != (values[name] or "")]
-        if changed:
-            for name in changed:
-                setattr(grade, name, values[name] or "")
-            _attribute(grade, actor)
-            grade.save()
+        grade = existing_pillars.get(pillar) or PillarGrade(evaluation=locked, pillar=Pillar(pillar))
+        _update_if_changed(grade, {name: values[name] or "" for name in PILLAR_FIELDS if name in values}, actor)
 
+    existing_feedback = {item.respondent: item for item in locked.feedback_gathered.all()}
     for respondent, values in (feedback or {}).items():
-        item, _ = EvaluationFeedback.objects.get_or_create(evaluation=locked, respondent=Respondent(respondent))
-        changed = [name for name in FEEDBACK_FIELDS if name in values and getattr(item, name) != values[name]]
-        if changed:
-            for name in changed:
-                value = values[name]
-                setattr(item, name, value if value is not None or name == "spoken_to" else "")
-            _attribute(item, actor)
-            item.save()
+        item = existing_feedback.get(respondent) or EvaluationFeedback(
+            evaluation=locked, respondent=Respondent(respondent)
+        )
+        wanted = {
+            name: values[name] if values[name] is not None or name == "spoken_to" else ""
+            for name in FEEDBACK_FIELDS
+            if name in values
+        }
+        _update_if_changed(item, wanted, actor)
 
     if recommendations is not None:
         _replace_recommendations(locked, recommendations, actor)
 
     _report_safeguarding_concern(locked, actor)
     return locked
+
+
+def _update_if_changed(instance, values: Mapping[str, object], actor: User) -> None:
+    # One history row per real change: nothing is written when nothing changed.
+    if instance.pk and all(getattr(instance, name) == value for name, value in values.items()):
+        return
+    for name, value in values.items():
+        setattr(instance, name, value)
+    _attribute(instance, actor)
+    instance.save()
 
 
 def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> None:
@@ -478,24 +503,62 @@ def moderation_record(
     moderator: User | None,
     rationale: str = "",
     actor: User | None = None,
+    expected_version: int | None = None,
 ) -> Moderation:
     """Record a moderator's grade for a returned evaluation. Whether it agreed with, raised or
-    lowered the evaluator's grade is derived here, never typed."""
+    lowered the evaluator's grade is derived here, never typed. Changing an existing
+    moderation needs the version it was based on (ConcurrentEditError otherwise)."""
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if evaluation.status != Status.COMPLETED:
         raise EvaluationError("Only a returned evaluation can be moderated.")
     if moderated_grade not in Grade.values:
         raise ValidationError({"moderated_grade": f"'{moderated_grade}' is not a grade"})
     outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=moderated_grade)
     moderation = Moderation.objects.filter(evaluation=evaluation).first() or Moderation(evaluation=evaluation)
+    if moderation.pk and expected_version is not None and moderation.version != expected_version:
+        raise _conflict(moderation)
     moderation.moderated_grade = moderated_grade
     moderation.outcome = outcome
     moderation.moderator = moderator
     moderation.rationale = rationale
     if moderation.pk:
         moderation.version += 1
+        moderation.moderated_at = timezone.now()
     _attribute(moderation, actor or moderator)
     moderation.save()
     return moderation
+
+
+def _conflict(instance) -> ConcurrentEditError:
+    last = instance.history.order_by("-history_date").select_related("history_user").first()
+    return ConcurrentEditError(
+        instance.version,
+        str(last.history_user) if last and last.history_user else None,
+        last.history_date if last else None,
+    )
+
+
+# --- Recommendations ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def recommendation_set_status(
+    *, recommendation: Recommendation, status: str, actor: User, expected_version: int | None = None
+) -> Recommendation:
+    """Mark a recommendation done, or open again. Refused if it changed since `expected_version`."""
+    locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise _conflict(locked)
+    if status not in Recommendation.Status.values:
+        raise ValidationError({"status": f"'{status}' is not a recommendation status"})
+    if locked.status == status:
+        return locked
+    locked.status = status
+    locked.completed_at = timezone.now() if status == Recommendation.Status.DONE else None
+    locked.version += 1
+    _attribute(locked, actor)
+    locked.save()
+    return locked
 
 
 __all__ = [
@@ -517,4 +580,5 @@ __all__ = [
     "evaluations_allocate",
     "evaluations_allocate_sample",
     "moderation_record",
+    "recommendation_set_status",
 ]

@@ -47,8 +47,15 @@ class Team(models.Model):
 
 class PQAUserManager(UserManager):
     def get_by_natural_key(self, username):
-        # Sign-in is by e-mail address or username, in any letter case.
-        return self.get(models.Q(username__iexact=username) | models.Q(email__iexact=username))
+        # Sign-in is by username or e-mail address, in any letter case. A username match wins;
+        # an ambiguous one matches nobody (a failed sign-in, never a server error).
+        for lookup in ({"username__iexact": username}, {"email__iexact": username}):
+            matches = list(self.filter(**lookup)[:2])
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                break
+        raise self.model.DoesNotExist(f"No single account matches {username!r}")
 
 
 class User(AbstractUser):

@@ -16,6 +16,11 @@ from pqa.models import Notification
 logger = logging.getLogger(__name__)
 
 
+def absolute_url(path: str) -> str:
+    """A link for an e-mail: e-mails are read outside the site, so they need the host."""
+    return f"{settings.PQA_BASE_URL.rstrip('/')}{path}"
+
+
 def notification_queue(*, kind: str, recipients: Iterable[str], subject: str, body: str) -> Notification | None:
     """Write a notification to the outbox in the caller's transaction and ask a worker to
     deliver it once that transaction commits. If the broker is down the row simply waits

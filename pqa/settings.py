@@ -114,6 +114,8 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -200,6 +202,8 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 PQA_TRUST_NAME = os.environ.get("PQA_TRUST_NAME", "Children's Trust")
+# Where people reach PQA, for links in e-mails.
+PQA_BASE_URL = os.environ.get("PQA_BASE_URL", "http://127.0.0.1:8000")
 
 LOGGING = {
     "version": 1,

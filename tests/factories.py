@@ -63,15 +63,15 @@ class EvaluationFactory(factory.django.DjangoModelFactory):
 
 def completed_evaluation(*, grade=Grade.GOOD, pillar_grade=None, **kwargs) -> Evaluation:
     """A returned evaluation with every pillar graded and every headline question answered."""
-    evaluation = EvaluationFactory(
-        status=Evaluation.Status.COMPLETED,
-        overall_grade=grade,
-        evaluation_date=dt.date(2025, 5, 1),
-        intervention_appropriate="yes",
-        positive_difference="yes",
-        record_reflects_work="partly",
-        **kwargs,
-    )
+    values = {
+        "status": Evaluation.Status.COMPLETED,
+        "overall_grade": grade,
+        "evaluation_date": dt.date(2025, 5, 1),
+        "intervention_appropriate": "yes",
+        "positive_difference": "yes",
+        "record_reflects_work": "partly",
+    }
+    evaluation = EvaluationFactory(**{**values, **kwargs})
     for pillar in Pillar.values:
         PillarGrade.objects.create(evaluation=evaluation, pillar=pillar, grade=pillar_grade or grade)
     return evaluation

@@ -131,11 +131,6 @@ def test_a_closed_cycle_refuses_allocation(cycle, team, evaluator, practice_hub)
         services.evaluation_allocate(cycle=cycle, request=request_for(team, evaluator), actor=practice_hub)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="evaluations_allocate does not refuse a child already in the cycle; the forms check it. "
-    "See docs/cycles-and-allocation.md (known gaps).",
-)
 def test_allocating_a_child_already_in_the_cycle_is_refused_by_the_service(cycle, team, evaluator, practice_hub):
     services.evaluation_allocate(cycle=cycle, request=request_for(team, evaluator, "111"), actor=practice_hub)
     with pytest.raises((EvaluationError, ValidationError)):
