@@ -8,6 +8,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.PQALoginView.as_view(), name="login"),
     path("accounts/logout/", views.PQALogoutView.as_view(), name="logout"),
+    path("accounts/session/", views.session_ping, name="session_ping"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),

@@ -45,6 +45,7 @@ EXPECTATIONS = {
     "healthz": ("get", None, dict.fromkeys(PEOPLE, 200)),
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),
+    "session_ping": ("get", None, everyone()),
     "evaluations:list": ("get", None, everyone()),
     "evaluations:mine": ("get", None, everyone()),
     "evaluations:detail": (
