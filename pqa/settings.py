@@ -5,6 +5,7 @@ One module serves development, CI and production: the environment alone decides.
 
 import os
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -150,6 +151,23 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if os.environ.get("EMAIL_URL"):
+    # EMAIL_URL wins over the EMAIL_* variables: smtp://user:password@host:587 (STARTTLS),
+    # smtps://...:465 (TLS), or console:// for the console backend.
+    _email = urlsplit(os.environ["EMAIL_URL"])
+    if _email.scheme == "console":
+        EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    elif _email.scheme in {"smtp", "smtps", "submission"}:
+        EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        EMAIL_HOST = _email.hostname or "localhost"
+        EMAIL_PORT = _email.port or {"smtps": 465, "submission": 587}.get(_email.scheme, 25)
+        EMAIL_HOST_USER = unquote(_email.username or "")
+        EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+        EMAIL_USE_SSL = _email.scheme == "smtps"
+        EMAIL_USE_TLS = _email.scheme == "submission" or EMAIL_PORT == 587
+    else:
+        raise ImproperlyConfigured(f"EMAIL_URL scheme '{_email.scheme}' is not one of smtp, smtps, submission, console")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "pqa@localhost")
 
 # --- Celery -----------------------------------------------------------------
@@ -159,7 +177,7 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     # No broker: tasks run in-process at once, so `make run` needs nothing else started.
-    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_URL = "memory://localhost/"
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
@@ -181,7 +199,8 @@ CELERY_BEAT_SCHEDULE = {
     # Safety net for the outbox: anything whose enqueue failed (broker down) is sent later.
     "deliver-pending-notifications": {
         "task": "pqa.tasks.deliver_pending_notifications",
-        "schedule": 60.0,
+        # Seconds between sweeps; the broker-outage test shortens it to prove delivery quickly.
+        "schedule": float(os.environ.get("PQA_OUTBOX_SWEEP_SECONDS", "60")),
     },
 }
 

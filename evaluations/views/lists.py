@@ -33,7 +33,11 @@ def my_evaluations(request):
         (item for item in mine if item.is_editable),
         key=lambda item: (item.due_date is None, item.due_date, item.reference),
     )
-    done = [item for item in mine if not item.is_editable]
+    done = sorted(
+        (item for item in mine if not item.is_editable),
+        key=lambda item: (item.cycle.quarter, item.reference),
+        reverse=True,
+    )
     return render(
         request,
         "evaluations/mine.html",
