@@ -8,7 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from pqa.models import Notification, ServiceArea, Team, User
+from pqa.models import EditConflict, Notification, ServiceArea, Team, User
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -87,6 +87,27 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ("subject", "body", "recipients")
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EditConflict)
+class EditConflictAdmin(admin.ModelAdmin):
+    """Refused versions, read-only: kept by the services and resolved by their owner."""
+
+    list_display = ("__str__", "user", "content_type", "object_id", "refused_at", "resolved_at", "resolution")
+    list_filter = ("content_type", "resolution")
+    list_select_related = ("user", "content_type")
+    search_fields = ("user__username", "user__email")
+    date_hierarchy = "refused_at"
+    readonly_fields = [field.name for field in EditConflict._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,11 @@
 """The PQA core: the organisation (service areas and teams), people and their roles, and
 the notification outbox. The core knows nothing of evaluations or feedback."""
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
@@ -115,3 +119,54 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.subject}"
+
+
+class EditConflictQuerySet(models.QuerySet):
+    def unresolved_for(self, *, user, instance) -> "EditConflictQuerySet":
+        """This person's refused versions of this record still waiting to be reconciled, newest first."""
+        return self.filter(
+            user=user,
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            object_id=instance.pk,
+            resolved_at__isnull=True,
+        ).order_by("-refused_at", "-pk")
+
+
+class EditConflict(models.Model):
+    """A version of a record that someone saved but that was refused, because another save
+    came first (optimistic locking on `version`). It is kept so that nothing typed is lost:
+    the person compares it with the saved version and either applies theirs or keeps the
+    saved one; either way it is then resolved. Any app's versioned record can have one."""
+
+    class Resolution(models.TextChoices):
+        APPLIED = "applied", "Their version was applied"
+        DISCARDED = "discarded", "The saved version was kept"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="edit_conflicts")
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    record = GenericForeignKey("content_type", "object_id")
+    based_on_version = models.PositiveIntegerField(help_text="The version the person started from.")
+    winning_version = models.PositiveIntegerField(help_text="The version saved first, which was kept.")
+    data = models.JSONField(encoder=DjangoJSONEncoder, help_text="What the person tried to save.")
+    refused_at = models.DateTimeField(help_text="When their save was last refused.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.CharField(max_length=12, choices=Resolution.choices, blank=True)
+
+    objects = EditConflictQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-refused_at", "-pk"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id", "user", "resolved_at"], name="editconflict_record_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(resolved_at__isnull=True, resolution="")
+                | (models.Q(resolved_at__isnull=False) & ~models.Q(resolution="")),
+                name="editconflict_resolved_with_resolution",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content_type.name} {self.object_id}: version {self.based_on_version} refused for {self.user}"

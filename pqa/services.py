@@ -4,14 +4,15 @@ same dependable way."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from pqa.models import Notification
+from pqa.models import EditConflict, Notification, User
 
 logger = logging.getLogger(__name__)
 
@@ -74,3 +75,65 @@ def notifications_deliver_pending(*, limit: int = 200) -> int:
         Notification.objects.filter(sent_at__isnull=True).order_by("created_at").values_list("pk", flat=True)[:limit]
     )
     return sum(notification_deliver(notification_id=pk) for pk in pending)
+
+
+# --- Edit conflicts -------------------------------------------------------------------------
+
+
+class EditConflictError(Exception):
+    """A refused version that cannot be resolved (someone else's, or already resolved)."""
+
+
+@transaction.atomic
+def edit_conflict_keep(
+    *,
+    user: User,
+    instance,
+    based_on_version: int,
+    data: Mapping[str, object],
+    winning_version: int | None = None,
+) -> EditConflict:
+    """Keep a version of `instance` that `user` tried to save from `based_on_version` and that
+    was refused because a newer version had been saved. `data` is what they sent, as JSON.
+
+    Autosave keeps sending from the same stale version while the person types, so a refusal
+    from a version already kept replaces that copy's data instead of adding another: one
+    refused version per starting point, always the latest words. `winning_version` defaults
+    to the version in the database now."""
+    if winning_version is None:
+        winning_version = type(instance)._base_manager.filter(pk=instance.pk).values_list("version", flat=True).get()
+    content_type = ContentType.objects.get_for_model(instance, for_concrete_model=False)
+    conflict = (
+        EditConflict.objects.select_for_update()
+        .filter(
+            user=user,
+            content_type=content_type,
+            object_id=instance.pk,
+            based_on_version=based_on_version,
+            resolved_at__isnull=True,
+        )
+        .first()
+    ) or EditConflict(user=user, content_type=content_type, object_id=instance.pk, based_on_version=based_on_version)
+    conflict.winning_version = winning_version
+    conflict.data = dict(data)
+    conflict.refused_at = timezone.now()
+    conflict.save()
+    return conflict
+
+
+@transaction.atomic
+def edit_conflict_resolve(*, conflict: EditConflict, user: User, resolution: str) -> EditConflict:
+    """Mark a refused version as dealt with: its owner applied it (through the record's own
+    save service, in the same transaction) or kept the saved version. Only the person whose
+    version it is may resolve it, and only once."""
+    if resolution not in EditConflict.Resolution.values:
+        raise EditConflictError(f"'{resolution}' is not a way to resolve a refused version.")
+    locked = EditConflict.objects.select_for_update().get(pk=conflict.pk)
+    if locked.user_id != user.pk:
+        raise EditConflictError("Only the person whose version was refused can resolve it.")
+    if locked.resolved_at is not None:
+        raise EditConflictError("This version has already been dealt with.")
+    locked.resolved_at = timezone.now()
+    locked.resolution = resolution
+    locked.save(update_fields=["resolved_at", "resolution"])
+    return locked
