@@ -172,9 +172,14 @@
     keepLocally(); // if the session has expired the copy brings the work back after sign-in
   });
   // When the tab is hidden or closed, send what is not yet saved.
-  document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "hidden" && dirty && navigator.sendBeacon) {
+  function flush() {
+    if (dirty && navigator.sendBeacon) {
+      if (timer) { clearTimeout(timer); timer = null; }
       if (navigator.sendBeacon(url, payload())) dirty = false;
     }
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flush();
   });
+  window.addEventListener("pagehide", flush);
 })();
