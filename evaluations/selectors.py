@@ -175,6 +175,12 @@ def quarters_with_evaluations() -> list[str]:
     return list(Cycle.objects.order_by("-quarter").values_list("quarter", flat=True).distinct())
 
 
+def quarters_with_open_cycles() -> set[str]:
+    """Quarters whose figures are still moving: a cycle is open, so work in progress is not
+    yet counted as allocated (allocated = returned + not returned)."""
+    return set(Cycle.objects.filter(status=Cycle.Status.OPEN).values_list("quarter", flat=True))
+
+
 def overdue(evaluation: Evaluation, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     return evaluation.is_editable and evaluation.due_date is not None and evaluation.due_date < today

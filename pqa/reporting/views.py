@@ -20,6 +20,7 @@ from evaluations.selectors import (
     Pillar,
     grade_distribution,
     quarters_with_evaluations,
+    quarters_with_open_cycles,
 )
 from pqa.models import ServiceArea
 from pqa.permissions import can_see_reports
@@ -177,9 +178,12 @@ def distribution_page(request):
     """The quarter's grade distribution as tables and a chart; the latest quarter by default."""
     _require_reports(request.user)
     quarters = quarters_with_evaluations()
+    still_open = quarters_with_open_cycles()
     context: dict = {"quarters": quarters}
     if quarters:
-        params = request.GET if "quarter" in request.GET else {"quarter": quarters[0]}
+        # By default the latest quarter whose cycles are all closed: its figures are final.
+        settled = [quarter for quarter in quarters if quarter not in still_open]
+        params = request.GET if "quarter" in request.GET else {"quarter": (settled or quarters)[0]}
         form = DistributionForm(params, quarters=quarters)
         context["form"] = form
         if form.is_valid():
@@ -194,6 +198,7 @@ def distribution_page(request):
                 context.update(
                     data=data,
                     period=Quarter.parse(data["quarter"]),
+                    still_open=data["quarter"] in still_open,
                     type_label=CycleType(data["type"]).label if data["type"] else None,
                     tables=_tables(data),
                     chart=_chart(data["overall"]),

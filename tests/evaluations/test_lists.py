@@ -1,0 +1,107 @@
+"""Evaluation lists: scoped to the person, filterable, paginated, and constant in queries."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from evaluations.models import CycleType, Evaluation, Grade
+from evaluations.services import moderation_record
+from pqa.models import Role
+from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
+
+pytestmark = pytest.mark.django_db
+
+
+def query_count(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_the_list_runs_the_same_number_of_queries_for_3_or_30_evaluations(client_for, leader, team):
+    client = client_for(leader)
+    for _ in range(3):
+        completed_evaluation(team=team)
+    few = query_count(client, reverse("evaluations:list"))
+    for index in range(27):
+        evaluation = completed_evaluation(team=TeamFactory(name=f"Team {index}"))
+        if index % 3 == 0:
+            moderation_record(evaluation=evaluation, moderated_grade=Grade.REQUIRES_IMPROVEMENT, moderator=None)
+    assert query_count(client, reverse("evaluations:list")) == few
+
+
+def test_my_evaluations_runs_the_same_number_of_queries_for_2_or_20(client_for, evaluator):
+    client = client_for(evaluator)
+    for _ in range(2):
+        EvaluationFactory(evaluator=evaluator)
+    few = query_count(client, reverse("evaluations:mine"))
+    for _ in range(18):
+        EvaluationFactory(evaluator=evaluator, team=TeamFactory())
+    assert query_count(client, reverse("evaluations:mine")) == few
+
+
+def test_an_evaluation_page_runs_the_same_number_of_queries_with_more_recommendations(client_for, leader):
+    client = client_for(leader)
+    evaluation = completed_evaluation(grade=Grade.REQUIRES_IMPROVEMENT)
+    evaluation.recommendations.create(action="One", owner="TM")
+    url = reverse("evaluations:detail", args=[evaluation.pk])
+    one = query_count(client, url)
+    for index in range(9):
+        evaluation.recommendations.create(action=f"More {index}", owner="TM")
+    assert query_count(client, url) == one
+
+
+def test_an_evaluator_sees_only_their_own_evaluations(client_for, evaluator):
+    mine = EvaluationFactory(evaluator=evaluator)
+    theirs = EvaluationFactory()
+    page = client_for(evaluator).get(reverse("evaluations:list")).text
+    assert mine.reference in page
+    assert theirs.reference not in page
+
+
+def test_a_team_manager_sees_their_teams_returned_evaluations_but_not_drafts_or_other_teams(
+    client_for, team, other_team
+):
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team)
+    returned = completed_evaluation(team=team)
+    draft = EvaluationFactory(team=team)
+    elsewhere = completed_evaluation(team=other_team)
+    page = client_for(manager).get(reverse("evaluations:list")).text
+    assert returned.reference in page
+    assert draft.reference not in page
+    assert elsewhere.reference not in page
+
+
+def test_the_list_filters_by_grade_team_service_area_type_and_status(client_for, leader, team, other_team):
+    client = client_for(leader)
+    good = completed_evaluation(team=team, grade=Grade.GOOD)
+    inadequate = completed_evaluation(team=other_team, grade=Grade.INADEQUATE)
+    thematic = EvaluationFactory(team=team, cycle=CycleFactory(type=CycleType.THEMATIC))
+
+    def listed(**params):
+        text = client.get(reverse("evaluations:list"), params).text
+        return {item.reference for item in (good, inadequate, thematic) if item.reference in text}
+
+    assert listed(grade="inadequate") == {inadequate.reference}
+    assert listed(team=team.pk) == {good.reference, thematic.reference}
+    assert listed(service_area=other_team.service_area.pk) == {inadequate.reference}
+    assert listed(type="thematic") == {thematic.reference}
+    assert listed(status=Evaluation.Status.ALLOCATED) == {thematic.reference}
+    assert listed(reference=good.child_ref) == {good.reference}
+
+
+def test_the_list_is_paginated_and_keeps_the_filters_between_pages(client_for, leader, team):
+    cycle = CycleFactory()
+    for _ in range(30):
+        EvaluationFactory(team=team, cycle=cycle)
+    response = client_for(leader).get(reverse("evaluations:list"), {"team": team.pk})
+    assert "30 evaluations, page 1 of 2" in response.text
+    assert f"team={team.pk}&amp;page=2" in response.text
+
+
+def test_an_evaluation_page_prints_without_the_navigation(client_for, leader):
+    evaluation = completed_evaluation()
+    text = client_for(leader).get(reverse("evaluations:detail", args=[evaluation.pk])).text
+    assert "Print this evaluation" in text
+    assert "pqa-no-print" in text
