@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations.views import cycles, forms, imports, lists
+from evaluations.views import conflicts, cycles, forms, imports, lists
 
 app_name = "evaluations"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     # The sit-alongside form (the allocated evaluator)
     path("<int:pk>/form/", forms.evaluation_form, name="form"),
     path("<int:pk>/autosave/", forms.evaluation_autosave, name="autosave"),
+    path("<int:pk>/not-saved/", conflicts.evaluation_conflicts, name="conflicts"),
     # Cycles and allocation (the Practice Hub)
     path("cycles/", cycles.cycle_list, name="cycle_list"),
     path("cycles/new/", cycles.cycle_create, name="cycle_create"),

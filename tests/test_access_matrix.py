@@ -55,6 +55,7 @@ EXPECTATIONS = {
     ),
     "evaluations:form": ("get", "draft", only({OWNER})),
     "evaluations:autosave": ("post", "draft", only({OWNER}, status=400)),  # 400: an empty post is not a form
+    "evaluations:conflicts": ("get", "draft", only({OWNER})),
     "evaluations:cycle_list": ("get", None, only(HUB)),
     "evaluations:cycle_create": ("get", None, only(HUB)),
     "evaluations:cycle_detail": ("get", "cycle", only(HUB)),

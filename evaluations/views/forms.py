@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +14,7 @@ from evaluations import selectors, services
 from evaluations.forms.evaluation import SitAlongsideForms, grade_descriptors
 from evaluations.models import Evaluation
 from evaluations.permissions import can_edit_evaluation
+from evaluations.views.conflicts import keep_refused_version, unresolved_conflicts
 
 
 def _editable_evaluation(request, pk: int) -> Evaluation:
@@ -59,6 +61,7 @@ def evaluation_form(request, pk: int):
         # Work is saved first in every case, so a failed submit never loses what was typed.
         evaluation = _save_draft(request, evaluation, forms)
     except services.ConcurrentEditError as error:
+        keep_refused_version(request, evaluation, forms, error)
         data = request.POST.copy()
         data["version"] = str(error.current_version)  # saving again now keeps this version
         forms = SitAlongsideForms.build(evaluation, data=data)
@@ -99,6 +102,7 @@ def _render_form(request, evaluation, forms, *, errors=None, status=200, draft_s
             "errors": errors or [],
             "draft_saved": draft_saved,
             "descriptors": grade_descriptors(),
+            "edit_conflicts": unresolved_conflicts(request.user, evaluation),
         },
         status=status,
     )
@@ -119,7 +123,15 @@ def evaluation_autosave(request, pk: int):
     try:
         evaluation = _save_draft(request, evaluation, forms)
     except services.ConcurrentEditError as error:
-        return JsonResponse({"error": _conflict_message(error), "version": error.current_version}, status=409)
+        keep_refused_version(request, evaluation, forms, error)
+        return JsonResponse(
+            {
+                "error": _conflict_message(error),
+                "version": error.current_version,
+                "not_saved_url": reverse("evaluations:conflicts", args=[evaluation.pk]),
+            },
+            status=409,
+        )
     except services.EvaluationError as error:
         return JsonResponse({"error": str(error)}, status=409)
     return JsonResponse(
