@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from pqa import services
 from pqa.models import EditConflict, Notification, ServiceArea, Team, User
 
 
@@ -39,6 +40,30 @@ class PQAUserAdmin(HistoryAdmin, UserAdmin):
     list_select_related = ("team__service_area",)
     search_fields = ("username", "first_name", "last_name", "email", "team__name")
     autocomplete_fields = ("team",)
+    actions = ["deactivate_selected", "reset_two_factor"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Unticking "active" in the change form ends the person's sessions too.
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            services.user_deactivate(user=obj, actor=request.user)
+
+    @admin.action(description="Deactivate selected people and sign them out everywhere", permissions=["change"])
+    def deactivate_selected(self, request, queryset):
+        people = list(queryset)
+        for person in people:
+            services.user_deactivate(user=person, actor=request.user)
+        self.message_user(request, f"{len(people)} account(s) deactivated; their sessions have ended.")
+
+    @admin.action(
+        description="Reset two-factor authentication (lost phone): they set it up again at next sign-in",
+        permissions=["change"],
+    )
+    def reset_two_factor(self, request, queryset):
+        people = list(queryset)
+        for person in people:
+            services.two_factor_reset(user=person, actor=request.user)
+        self.message_user(request, f"Two-factor authentication reset for {len(people)} account(s).")
 
 
 class TeamInline(admin.TabularInline):

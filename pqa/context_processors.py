@@ -8,7 +8,9 @@ def navigation(request):
     """The menu, by role: each person sees only what they may open."""
     user = getattr(request, "user", None)
     items = []
-    if user is not None and user.is_authenticated:
+    # Someone who still owes a second factor sees no menu: nothing in it would open yet.
+    pending = getattr(request, "two_factor_pending", False)
+    if user is not None and user.is_authenticated and not pending:
         items.append(("My evaluations", reverse("evaluations:mine")))
         items.append(("Evaluations", reverse("evaluations:list")))
         if permissions.can_manage_cycles(user):
@@ -18,6 +20,7 @@ def navigation(request):
             items.append(("Grade distribution", reverse("reporting:distribution")))
         if user.is_staff:
             items.append(("Admin", reverse("admin:index")))
+        items.append(("Two-factor authentication", reverse("two_factor_setup")))
     path = request.path
     menu = [
         {
@@ -27,4 +30,11 @@ def navigation(request):
         }
         for label, url in items
     ]
-    return {"navigation": menu, "trust_name": settings.PQA_TRUST_NAME}
+    context = {"navigation": menu, "trust_name": settings.PQA_TRUST_NAME, "two_factor_pending": pending}
+    if user is not None and user.is_authenticated and not pending:
+        # For the idle-timeout warning (static/pqa/js/session-timeout.js).
+        context["session_timeout"] = {
+            "expires_in": request.session.get_expiry_age(),
+            "warning": settings.PQA_SESSION_WARNING_SECONDS,
+        }
+    return context

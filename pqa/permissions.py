@@ -28,3 +28,14 @@ def can_see_reports(user) -> bool:
 
 def is_team_manager(user) -> bool:
     return _role(user) == Role.TEAM_MANAGER
+
+
+TWO_FACTOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.PRACTICE_HUB, Role.MODERATOR})
+
+
+def role_requires_two_factor(user) -> bool:
+    """Administrators (by role, superuser or staff: anyone who can open the Django admin), the
+    Practice Hub and moderators must use a second factor. Others may choose to."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return user.is_superuser or user.is_staff or user.role in TWO_FACTOR_ROLES

@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from pqa import audit
 from pqa.models import EditConflict, Notification, User
 
 logger = logging.getLogger(__name__)
@@ -137,3 +138,77 @@ def edit_conflict_resolve(*, conflict: EditConflict, user: User, resolution: str
     locked.resolution = resolution
     locked.save(update_fields=["resolved_at", "resolution"])
     return locked
+
+
+# --- People: deactivation and sessions ----------------------------------------------------
+
+
+def user_sessions_end(*, user: User) -> int:
+    """Delete every stored session of this person, so each browser they are signed in on is
+    signed out at its next request. Returns how many were ended."""
+    from django.contrib.auth import SESSION_KEY
+    from django.contrib.sessions.models import Session
+
+    ended = []
+    for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator():
+        if session.get_decoded().get(SESSION_KEY) == str(user.pk):
+            ended.append(session.pk)
+    Session.objects.filter(pk__in=ended).delete()
+    return len(ended)
+
+
+@transaction.atomic
+def user_deactivate(*, user: User, actor: User | None) -> int:
+    """Deactivate an account and end all its sessions at once, so a leaver cannot carry on
+    in a browser that is still open. Safe to call for an account already inactive (the admin
+    change form saves the flag before calling this). Returns how many sessions were ended."""
+    if user.is_active:
+        user.is_active = False
+        if actor is not None:
+            user._history_user = actor
+        user.save(update_fields=["is_active"])
+    ended = user_sessions_end(user=user)
+    audit.event(audit.ACCOUNT_DEACTIVATED, user=user.pk, by=audit.user_id(actor), sessions_ended=ended)
+    return ended
+
+
+# --- Two-factor authentication (TOTP devices of django-otp) ------------------------------
+
+
+def two_factor_setup_start(*, user: User):
+    """The person's authenticator not yet confirmed: the same one on every visit to the set-up
+    page (so the QR code they scanned stays valid), a new one the first time."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def two_factor_setup_confirm(*, device, token: str) -> bool:
+    """Confirm a new authenticator with a code from it. Only a correct code confirms it; any
+    other unconfirmed device of the person is removed. Returns whether the code was right."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not device.verify_token(token):
+        audit.event(audit.TWO_FACTOR_FAILED, user=device.user_id, stage="setup")
+        return False
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
+    audit.event(audit.TWO_FACTOR_ENROLLED, user=device.user_id)
+    return True
+
+
+@transaction.atomic
+def two_factor_reset(*, user: User, actor: User | None) -> int:
+    """For a lost or replaced phone: remove every authenticator of the person and end their
+    sessions. At their next sign-in they set up a new one. Returns how many were removed."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    user_sessions_end(user=user)
+    audit.event(audit.TWO_FACTOR_RESET, user=user.pk, by=audit.user_id(actor), devices_removed=removed)
+    return removed

@@ -3,11 +3,13 @@
 One module serves development, CI and production: the environment alone decides.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +52,9 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_filters",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "pqa.apps.PQAConfig",
     "evaluations",
     "feedback",
@@ -58,15 +63,29 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    # Logs every 403 and 404 given to a signed-in person (after OTP so it sees the user).
+    "pqa.middleware.DeniedAccessAuditMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After OTPMiddleware: a role that needs a second factor reaches nothing without it.
+    "pqa.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it turns a lockout flagged during sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "pqa.urls"
@@ -205,7 +224,13 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Sessions and security ---------------------------------------------------
-SESSION_COOKIE_AGE = int(os.environ.get("PQA_SESSION_SECONDS", str(8 * 60 * 60)))
+# Idle timeout: a session ends 30 minutes after the last request. Every request (an autosave
+# included) saves the session and so starts the 30 minutes again; the page warns two minutes
+# before the end (static/pqa/js/session-timeout.js) and the cookie dies with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("PQA_SESSION_SECONDS", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+PQA_SESSION_WARNING_SECONDS = int(os.environ.get("PQA_SESSION_WARNING_SECONDS", "120"))
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie
 X_FRAME_OPTIONS = "DENY"
@@ -220,6 +245,53 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Sign-in: lockout (django-axes) -------------------------------------------
+# Five wrong passwords for one account lock that account for 15 minutes; a success resets
+# the count. Locked by username only, never by IP address: behind the trust's proxy or NAT
+# every member of staff arrives from one address, so an IP lock would let one person's
+# mistyping (or one attacker) lock everyone out. The username is made canonical first
+# (pqa.audit.lockout_username), so "Eve", "eve" and eve's e-mail address share one count.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+# Attempts while locked out do not push the end of the lockout further away, so the time the
+# lockout page gives is the time it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "pqa.audit.lockout_username"
+AXES_LOCKOUT_CALLABLE = "pqa.views.locked_out"
+# axes' own log lines name the account by a keyed hash, never the typed username.
+AXES_CLIENT_STR_CALLABLE = "pqa.audit.axes_client_str"
+AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+# axes warns when the IP address is not a lockout parameter (its worry: a lock by user agent or
+# cookie alone is easy to dodge). Ours is by username, which rotating those does not dodge; the
+# IP lock is left out on purpose, for the reason above. Many usernames tried from one address
+# (password spraying) is for the reverse proxy's rate limit (docs/security.md).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- Two-factor authentication (django-otp, TOTP) -----------------------------
+# Required for administrators, the Practice Hub and moderators (pqa.permissions); anyone
+# else may set it up from the menu, and then must use it. See docs/security.md.
+OTP_TOTP_ISSUER = os.environ.get("PQA_TRUST_NAME", "Children's Trust") + " PQA"
+# An administrator can delete (reset) someone's device in the admin but never read its secret.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# --- Content Security Policy (django-csp 4) -----------------------------------
+# Scripts only from our own origin and with the page's nonce: no inline script or inline
+# event handler runs. Images may be data: URIs (the two-factor QR code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
 PQA_TRUST_NAME = os.environ.get("PQA_TRUST_NAME", "Children's Trust")
 # Where people reach PQA, for links in e-mails.
 PQA_BASE_URL = os.environ.get("PQA_BASE_URL", "http://127.0.0.1:8000")
@@ -230,5 +302,18 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PQA_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Security events without personal data (pqa/audit.py); see docs/security.md.
+        "pqa.audit": {"level": "INFO"},
+    },
 }
+# The audit lines also go to a file of their own when PQA_AUDIT_LOG_FILE names one.
+if os.environ.get("PQA_AUDIT_LOG_FILE"):
+    LOGGING["formatters"]["audit"] = {"()": "pqa.audit.UTCFormatter"}
+    LOGGING["handlers"]["audit_file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": os.environ["PQA_AUDIT_LOG_FILE"],
+        "formatter": "audit",
+    }
+    LOGGING["loggers"]["pqa.audit"]["handlers"] = ["audit_file"]

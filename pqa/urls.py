@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from pqa import views
+from pqa import two_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/login/", views.PQALoginView.as_view(), name="login"),
     path("accounts/logout/", views.PQALogoutView.as_view(), name="logout"),
     path("accounts/session/", views.session_ping, name="session_ping"),
+    path("accounts/two-factor/", two_factor.verify, name="two_factor"),
+    path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),

@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Max
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from pqa import permissions
+from pqa.audit import lockout_username
 from pqa.demo import DEMO_PASSWORD
 from pqa.models import User
 
@@ -46,3 +49,20 @@ class PQALoginView(auth_views.LoginView):
 
 class PQALogoutView(auth_views.LogoutView):
     pass
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """The page shown after too many failed sign-ins (django-axes calls it). It says when to
+    try again and never whether the account exists: unknown names are locked the same way."""
+    from axes.models import AccessAttempt
+
+    key = lockout_username(request, credentials)
+    last = AccessAttempt.objects.filter(username=key).aggregate(last=Max("attempt_time"))["last"]
+    try_again_at = timezone.localtime((last or timezone.now()) + settings.AXES_COOLOFF_TIME)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(
+        request,
+        "registration/locked_out.html",
+        {"try_again_at": try_again_at, "minutes": minutes},
+        status=settings.AXES_HTTP_RESPONSE_CODE,
+    )

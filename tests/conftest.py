@@ -1,9 +1,47 @@
 """Fixtures shared by every test: one signed-in person per role, and a team to put them in."""
 
 import pytest
+from django.contrib.auth import authenticate
+from django.test import Client, RequestFactory
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pqa.models import Role
+from pqa.two_factor import confirmed_device, two_factor_required
 from tests.factories import TeamFactory, UserFactory
+
+
+class PQAClient(Client):
+    """The test client, signed in as PQA signs people in.
+
+    `force_login(user)` also gives the session its second factor when the person needs one
+    (a confirmed authenticator, and the session key django-otp reads), so a test of a page is
+    not a test of two-factor authentication; `force_login(user, verified=False)` leaves the
+    session with the first factor only, for the tests that prove nothing opens without it.
+    `login(...)` passes a request to authenticate(), as the sign-in page does: django-axes
+    refuses an authentication without one."""
+
+    def force_login(self, user, backend=None, verified=True):
+        super().force_login(user, backend)
+        if verified and two_factor_required(user):
+            device = confirmed_device(user) or TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    def login(self, **credentials):
+        request = RequestFactory().post("/accounts/login/")
+        user = authenticate(request, **credentials)
+        if user is None:
+            return False
+        self._login(user)
+        return True
+
+
+@pytest.fixture
+def client():
+    """pytest-django's client fixture, as a PQAClient."""
+    return PQAClient()
 
 
 @pytest.fixture

@@ -1,16 +1,25 @@
 """Every URL against every role. A new URL without an expectation here fails the build, so
-nothing reaches production unguarded; another person's record is a 404, never a 403."""
+nothing reaches production unguarded; another person's record is a 404, never a 403.
+
+The matrix signs people in with both factors where their role needs two (tests/conftest.py's
+client); test_no_url_opens_with_the_first_factor_alone proves the same URLs give nothing to
+a session that has the password but not yet the code."""
 
 import datetime as dt
 
 import pytest
+from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations.models import Evaluation
 from pqa.models import Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
 LOGIN = "login"  # expected: redirected to the sign-in page
+TWO_FACTOR = "two_factor"  # expected: redirected to give a code from the authenticator app
+TWO_FACTOR_SETUP = "two_factor_setup"  # expected: redirected to set up an authenticator app
+JSON_403 = "403 json"  # expected: a 403 with a JSON error, for scripts
 ANONYMOUS = "anonymous"
 OWNER = "owner"  # the evaluator the evaluations are allocated to
 OTHER_EVALUATOR = "other_evaluator"
@@ -29,6 +38,7 @@ PEOPLE = [
 ]
 READ_ALL = {Role.MODERATOR.value, Role.PRACTICE_HUB.value, Role.LEADER.value, Role.ADMINISTRATOR.value}
 HUB = {Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
+SECOND_FACTOR_ROLES = {Role.MODERATOR.value, Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
 
 
 def only(allowed: set[str], status: int = 200, otherwise: int = 404) -> dict[str, object]:
@@ -46,6 +56,9 @@ EXPECTATIONS = {
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),
     "session_ping": ("get", None, everyone()),
+    # Signed in with both factors: the code page sends them on; with no app yet, to set one up.
+    "two_factor": ("get", None, {**only(SECOND_FACTOR_ROLES, status=302, otherwise=TWO_FACTOR_SETUP)}),
+    "two_factor_setup": ("get", None, everyone()),
     "evaluations:list": ("get", None, everyone()),
     "evaluations:mine": ("get", None, everyone()),
     "evaluations:detail": (
@@ -120,6 +133,12 @@ def world(db):
 def _outcome(response):
     if response.status_code == 302 and "/accounts/login/" in response["Location"]:
         return LOGIN
+    if response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/setup/"):
+        return TWO_FACTOR_SETUP
+    if response.status_code == 302 and response["Location"].startswith("/accounts/two-factor/"):
+        return TWO_FACTOR
+    if response.status_code == 403 and response["Content-Type"] == "application/json":
+        return JSON_403
     return response.status_code
 
 
@@ -160,3 +179,82 @@ def test_an_inactive_account_is_signed_out(client, world):
     person.save()
     response = client.get(reverse("evaluations:mine"))
     assert _outcome(response) == LOGIN
+
+
+# --- The second factor -----------------------------------------------------------------------
+
+# Whose role needs a second factor (or who chose one), and whether they have set up their app.
+SECOND_FACTOR_PEOPLE = {
+    "moderator, not yet set up": (Role.MODERATOR, {}, False),
+    "practice hub, set up": (Role.PRACTICE_HUB, {}, True),
+    "administrator, set up": (Role.ADMINISTRATOR, {"is_staff": True}, True),
+    "superuser, not yet set up": (Role.EVALUATOR, {"is_staff": True, "is_superuser": True}, False),
+    "evaluator who chose it": (Role.EVALUATOR, {}, True),
+}
+# With the first factor alone, only these open, and they show nothing of PQA's records.
+EXEMPT_FROM_SECOND_FACTOR = {
+    "healthz": lambda has_app: 200,
+    "login": lambda has_app: 302,  # on to the home page, which asks for the code
+    "logout": lambda has_app: LOGIN,
+    "two_factor": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
+    "two_factor_setup": lambda has_app: TWO_FACTOR if has_app else 200,
+}
+JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json"}
+
+
+@pytest.fixture
+def first_factor_only(world):
+    people = {}
+    for label, (role, extra, has_app) in SECOND_FACTOR_PEOPLE.items():
+        person = UserFactory(role=role, **extra)
+        if has_app:
+            TOTPDevice.objects.create(user=person, name="Phone", confirmed=True)
+        people[label] = (person, has_app)
+    return people
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTATIONS))
+def test_no_url_opens_with_the_first_factor_alone(client, world, first_factor_only, name):
+    method, argument, _ = EXPECTATIONS[name]
+    url = reverse(name, args=[world[argument]] if argument else None) + QUERY.get(name, "")
+    actual, expected = {}, {}
+    for label, (person, has_app) in first_factor_only.items():
+        client.logout()
+        client.force_login(person, verified=False)
+        actual[label] = _outcome(getattr(client, method)(url))
+        if name in EXEMPT_FROM_SECOND_FACTOR:
+            expected[label] = EXEMPT_FROM_SECOND_FACTOR[name](has_app)
+        else:
+            expected[label] = JSON_403 if name in JSON_ENDPOINTS else TWO_FACTOR
+    assert actual == expected
+
+
+def admin_urls():
+    yield reverse("admin:index")
+    for model in admin.site._registry:
+        yield reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        yield reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+
+
+def test_the_django_admin_needs_the_second_factor(client, world, first_factor_only):
+    for label in ("administrator, set up", "superuser, not yet set up"):
+        person, _ = first_factor_only[label]
+        client.logout()
+        client.force_login(person, verified=False)
+        outcomes = {url: _outcome(client.get(url)) for url in admin_urls()}
+        assert set(outcomes.values()) == {TWO_FACTOR}, (label, outcomes)
+
+
+def test_a_script_asking_for_json_gets_a_403_not_a_page(client, world, first_factor_only):
+    person, _ = first_factor_only["practice hub, set up"]
+    client.force_login(person, verified=False)
+    response = client.get(reverse("evaluations:cycle_list"), headers={"accept": "application/json"})
+    assert _outcome(response) == JSON_403
+    assert "Two-factor authentication is needed" in response.json()["error"]
+
+
+def test_people_who_need_no_second_factor_are_not_asked_for_one(client, world):
+    for person in (OWNER, Role.TEAM_MANAGER.value, Role.LEADER.value, Role.CUSTOMER_RELATIONS.value):
+        client.logout()
+        client.force_login(world["people"][person], verified=False)
+        assert client.get(reverse("evaluations:mine")).status_code == 200

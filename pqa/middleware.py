@@ -1,0 +1,78 @@
+"""Middleware of the PQA core: the second factor where it is required, and the audit of
+denied access."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import JsonResponse
+from django.urls import reverse
+
+from pqa import audit
+from pqa.two_factor import two_factor_required
+
+# The only pages a person who owes a second factor may open: to sign in or out, to give or
+# set up the code, and the health check (it shows nothing). Static files are served before
+# any of this (WhiteNoise).
+TWO_FACTOR_EXEMPT = frozenset({"login", "logout", "healthz", "two_factor", "two_factor_setup"})
+# Endpoints called by scripts: they get a 403 with JSON, which a script can read, instead of
+# a redirect to a page.
+JSON_ENDPOINTS = frozenset({"session_ping", "evaluations:autosave", "reporting:distribution_json"})
+
+
+def _wants_json(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return request.headers.get("X-Requested-With") == "XMLHttpRequest" or (
+        "application/json" in accept and "text/html" not in accept
+    )
+
+
+class TwoFactorRequiredMiddleware:
+    """After django-otp's OTPMiddleware: a signed-in person whose role requires a second factor
+    (or who chose one) and whose session is not yet verified reaches nothing but the exempt
+    pages, the Django admin included. Checked in process_view, so it covers every URL that
+    resolves, whatever view it is."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or user.is_verified() or not two_factor_required(user):
+            return None
+        request.two_factor_pending = True
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        if name in TWO_FACTOR_EXEMPT or request.path_info.startswith(settings.STATIC_URL):
+            return None
+        if name in JSON_ENDPOINTS or _wants_json(request):
+            return JsonResponse(
+                {"error": "Two-factor authentication is needed: enter a code from your authenticator app."},
+                status=403,
+            )
+        return redirect_to_login(request.get_full_path(), reverse("two_factor"))
+
+
+class DeniedAccessAuditMiddleware:
+    """Logs every 403 and 404 given to a signed-in person: who (user id), the method and the
+    URL's name. Never the path's query string, which can carry search terms."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code in (403, 404):
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated:
+                match = getattr(request, "resolver_match", None)
+                audit.event(
+                    audit.ACCESS_DENIED,
+                    user=user.pk,
+                    status=response.status_code,
+                    method=request.method,
+                    url=match.view_name if match else "unresolved",
+                )
+        return response

@@ -1,0 +1,118 @@
+// Idle timeout with a warning (WCAG 2.2.1 Timing Adjustable).
+// The server ends a session after a period without requests (SESSION_COOKIE_AGE; every request
+// starts it again). This script counts down the same period from the page's data attributes:
+// two minutes before the end it opens an alert dialog with "Stay signed in" (which calls the
+// session ping and so starts the period again) and "Sign out". When the time runs out it signs
+// out and goes to the sign-in page with ?next= this page. Typed work is not lost: autosave.js
+// keeps it in this tab's sessionStorage and puts it back after signing in.
+// The countdown starts again whenever this page gets a successful answer from PQA (an autosave,
+// say) and whenever another PQA tab of this browser does (through localStorage).
+(function () {
+  "use strict";
+  var body = document.body;
+  var period = parseInt(body.dataset.sessionExpiresIn, 10);
+  var dialog = document.getElementById("session-timeout");
+  if (!period || !dialog || typeof dialog.showModal !== "function") return;
+
+  var warnBefore = Math.min(parseInt(body.dataset.sessionWarning, 10) || 120, Math.floor(period / 2));
+  var pingUrl = body.dataset.sessionPingUrl;
+  var loginUrl = body.dataset.loginUrl;
+  var stayButton = document.getElementById("session-timeout-stay");
+  var signOutForm = document.getElementById("session-timeout-sign-out");
+  var endsAt = document.getElementById("session-timeout-at");
+  var SHARED_KEY = "pqa-session-deadline";
+  var deadline = Date.now() + period * 1000;
+  var warned = false;
+  var ended = false;
+
+  function share() {
+    try { localStorage.setItem(SHARED_KEY, String(deadline)); } catch (error) { /* storage disabled */ }
+  }
+
+  function hideWarning() {
+    if (!warned) return;
+    warned = false;
+    if (dialog.open) dialog.close();
+  }
+
+  function extend(seconds) {
+    var next = Date.now() + seconds * 1000;
+    if (next > deadline) {
+      deadline = next;
+      share();
+    }
+    hideWarning();
+  }
+
+  function clock(time) {
+    var date = new Date(time);
+    return ("0" + date.getHours()).slice(-2) + ":" + ("0" + date.getMinutes()).slice(-2);
+  }
+
+  function warn() {
+    warned = true;
+    endsAt.textContent = clock(deadline);
+    dialog.showModal();
+    stayButton.focus();
+  }
+
+  function signOut(next) {
+    if (ended) return;
+    ended = true;
+    signOutForm.elements.next.value = next;
+    signOutForm.submit();
+  }
+
+  function timeUp() {
+    // Signing out ends the session on the server too, then the sign-in page brings them back here.
+    signOut(loginUrl + "?next=" + encodeURIComponent(location.pathname + location.search));
+  }
+
+  function stay() {
+    fetch(pingUrl, {
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { "Accept": "application/json", "X-Requested-With": "XMLHttpRequest" }
+    }).then(function (response) {
+      if (!response.ok) throw new Error("session ended");
+      return response.json();
+    }).then(function (answer) {
+      extend(answer.expires_in || period);
+    }).catch(timeUp);
+  }
+
+  // Wall-clock checks, so a laptop that slept still signs out on waking.
+  setInterval(function () {
+    var left = deadline - Date.now();
+    if (left <= 0) timeUp();
+    else if (left <= warnBefore * 1000 && !warned) warn();
+  }, 1000);
+
+  stayButton.addEventListener("click", stay);
+  // Escape means "not now": stay signed in rather than leave the warning unanswered.
+  dialog.addEventListener("cancel", function (event) {
+    event.preventDefault();
+    stay();
+  });
+  signOutForm.addEventListener("submit", function () { ended = true; });
+
+  // Any successful same-origin answer means the server started the period again.
+  if (window.fetch) {
+    var fetchFromBrowser = window.fetch;
+    window.fetch = function () {
+      return fetchFromBrowser.apply(this, arguments).then(function (response) {
+        if (response.ok && response.url && new URL(response.url).origin === location.origin) extend(period);
+        return response;
+      });
+    };
+  }
+  window.addEventListener("storage", function (event) {
+    if (event.key !== SHARED_KEY || !event.newValue) return;
+    var other = parseInt(event.newValue, 10);
+    if (other > deadline) {
+      deadline = other;
+      hideWarning();
+    }
+  });
+  share();
+})();
