@@ -34,6 +34,7 @@ from evaluations.models import (
     PillarGrade,
 )
 from evaluations.services import moderation_record
+from pqa import audit
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter, QuarterError
 
@@ -635,6 +636,8 @@ def evaluations_import(
         result.problems = [
             Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
         ]
+    if result.ok and not dry_run:
+        audit.event(audit.IMPORT, user=getattr(actor, "pk", None), what="evaluations", rows=result.imported)
     return result
 
 

@@ -22,6 +22,7 @@ from evaluations.selectors import (
     quarters_with_evaluations,
     quarters_with_open_cycles,
 )
+from pqa import audit
 from pqa.models import ServiceArea
 from pqa.permissions import can_see_reports
 from pqa.quarters import Quarter
@@ -39,14 +40,16 @@ def distribution_json(request):
     quarter = request.GET.get("quarter", "").strip()
     if not quarter:
         return JsonResponse({"error": "quarter is required: add ?quarter=YYYY-YY-QN, e.g. 2025-26-Q1"}, status=400)
+    filters = {
+        "quarter": quarter,
+        "service_area": request.GET.get("service_area", "").strip() or None,
+        "type": request.GET.get("type", "").strip() or None,
+    }
     try:
-        data = grade_distribution(
-            quarter=quarter,
-            service_area=request.GET.get("service_area", "").strip() or None,
-            type=request.GET.get("type", "").strip() or None,
-        )
+        data = grade_distribution(**filters)
     except DistributionError as error:
         return JsonResponse({"error": str(error)}, status=400)
+    audit.event(audit.EXPORT, user=request.user.pk, what="grade_distribution", format="json", **filters)
     return JsonResponse(data)
 
 

@@ -5,6 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from evaluations.selectors import DistributionError, grade_distribution
+from pqa import audit
 
 
 class Command(BaseCommand):
@@ -23,4 +24,14 @@ class Command(BaseCommand):
             data = grade_distribution(quarter=quarter, service_area=service_area or None, type=type or None)
         except DistributionError as error:
             raise CommandError(str(error)) from error
+        # No person signs in to a command: "command" stands for whoever ran it on the server.
+        audit.event(
+            audit.EXPORT,
+            user="command",
+            what="grade_distribution",
+            format="json",
+            quarter=quarter,
+            service_area=service_area,
+            type=type,
+        )
         self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))
