@@ -168,6 +168,7 @@ def evaluation_conflicts(request, pk: int):
             .exclude(pk=conflict.pk)
             .count(),
             "saved_by": last.history_user if last else None,
+            "saved_by_you": bool(last) and last.history_user_id == request.user.pk,
             "saved_at": last.history_date if last else None,
         },
     )

@@ -136,6 +136,7 @@ def test_the_comparison_shows_only_the_answers_that_differ_side_by_side(evaluato
     assert "Your version (not saved)" in text and "The saved version" in text
     assert "From the tablet" in text and "From the laptop" in text
     assert "Use my version" in text and "Keep the saved version" in text
+    assert "you had saved it from another tab or device" in text
 
 
 def test_use_my_version_applies_it_through_the_draft_service_and_resolves_it(evaluator, evaluation):
