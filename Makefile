@@ -31,9 +31,9 @@ test: system-deps deps ## Install what is missing, lint, then every test: SQLite
 
 # --- installing what is missing ------------------------------------------------
 
-$(PY_STAMP): requirements.txt
+$(PY_STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || { echo "Creating $(VENV) with $$($(PYTHON) --version)"; $(PYTHON) -m venv $(VENV); }
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-dev.txt
 	@touch $@
 
 # npm ci for a fresh checkout (exactly the lock file); npm install when package.json changed.

@@ -243,7 +243,7 @@ def demo_load(*, today: dt.date | None = None, seed: int = DEMO_SEED) -> Summary
     if demo_is_loaded():
         return Summary(already_loaded=True)
     today = today or timezone.localdate()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # repeatable demo data from a seed, never a secret  # nosec B311
     summary = Summary()
     teams = _load_organisation(summary)
     people = _create_people(teams, summary)

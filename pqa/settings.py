@@ -36,7 +36,7 @@ if not SECRET_KEY:
             "Set it to a long random value (python -c 'import secrets; print(secrets.token_urlsafe(50))')."
         )
     # Development only: a fixed, obviously-unsafe key so sessions survive restarts.
-    SECRET_KEY = "dev-insecure-key-only-for-local-debug-never-in-production"  # noqa: S105
+    SECRET_KEY = "dev-insecure-key-only-for-local-debug-never-in-production"  # noqa: S105 - DEBUG only  # nosec B105
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 

@@ -2,10 +2,11 @@
 # Every check of `make test`, in order, each one run even when an earlier one failed:
 #   1. ruff check .
 #   2. manage.py makemigrations --check --dry-run
-#   3. pytest on SQLite, not the browser tests, in 2 processes (pytest-xdist)
-#   4. pytest -m browser on SQLite, in one process (Playwright with Debian's Chromium)
-#   5. pytest again on a throwaway PostgreSQL 15, not the browser tests, in 2 processes
-# A throwaway Redis runs for 3-5 (PQA_TEST_REDIS_URL); both servers are stopped on exit,
+#   3. scripts/security-checks.sh: pip-audit, bandit, check --deploy with production settings
+#   4. pytest on SQLite, not the browser tests, in 2 processes (pytest-xdist)
+#   5. pytest -m browser on SQLite, in one process (Playwright with Debian's Chromium)
+#   6. pytest again on a throwaway PostgreSQL 15, not the browser tests, in 2 processes
+# A throwaway Redis runs for 4-6 (PQA_TEST_REDIS_URL); both servers are stopped on exit,
 # whatever happened. The output ends with one line per pass and a total line
 # ("total: N passed, N failed, N skipped"); the exit status is 0 only if every step passed
 # and at least one test ran.
@@ -53,6 +54,17 @@ if "$PY" manage.py makemigrations --check --dry-run; then
 else
     failed+=(migrations); results+=("migrations: FAILED (a model change has no migration, or the project does not load)")
 fi
+
+note "security checks (scripts/security-checks.sh)"
+start=$(date +%s)
+rm -f "$ARTIFACTS/security.txt"
+if SECURITY_SUMMARY="$ARTIFACTS/security.txt" bash "$ROOT/scripts/security-checks.sh"; then
+    results+=("security: ok ($(elapsed "$start"))")
+else
+    failed+=(security); results+=("security: FAILED ($(elapsed "$start"))")
+fi
+# One summary line per check, e.g. "security: pip-audit: NOT AUDITED (...)".
+if [[ -f "$ARTIFACTS/security.txt" ]]; then mapfile -t -O "${#results[@]}" results <"$ARTIFACTS/security.txt"; fi
 
 # --- services ---------------------------------------------------------------
 note "starting PostgreSQL 15 and Redis"

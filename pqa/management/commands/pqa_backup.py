@@ -118,7 +118,7 @@ class Command(BaseCommand):
 
     def _pg_dump(self, database: dict, path: Path) -> None:
         env = pg_environment(database)
-        dump = subprocess.run(  # noqa: S603 - fixed arguments
+        dump = subprocess.run(  # noqa: S603 - fixed arguments, no shell  # nosec B603
             [pg_tool("pg_dump"), "--format=custom", "--no-password", f"--file={path}"],
             env=env,
             capture_output=True,
@@ -127,7 +127,7 @@ class Command(BaseCommand):
         )
         if dump.returncode != 0:
             raise CommandError(f"pg_dump failed: {dump.stderr.strip()}")
-        listing = subprocess.run(  # noqa: S603 - fixed arguments
+        listing = subprocess.run(  # noqa: S603 - fixed arguments, no shell  # nosec B603
             [pg_tool("pg_restore"), "--list", str(path)], capture_output=True, text=True, check=False
         )
         if listing.returncode != 0 or "TABLE DATA" not in listing.stdout:

@@ -62,7 +62,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Restored {path} into {settings_dict['NAME']}.")
 
     def _pg_restore(self, database: dict, path: Path) -> None:
-        restore = subprocess.run(  # noqa: S603 - fixed arguments
+        restore = subprocess.run(  # noqa: S603 - fixed arguments, no shell  # nosec B603
             [
                 pg_tool("pg_restore"),
                 "--clean",
