@@ -41,6 +41,16 @@ def keep_refused_version(
     )
 
 
+def settle_kept_version(request, evaluation: Evaluation, conflict_id: str) -> None:
+    """After a refused save the form shows the person's version again; saving that page is
+    choosing their version, so the copy kept of it is resolved as applied."""
+    if not conflict_id.isdigit():
+        return
+    for conflict in unresolved_conflicts(request.user, evaluation):
+        if conflict.pk == int(conflict_id):
+            edit_conflict_resolve(conflict=conflict, user=request.user, resolution=EditConflict.Resolution.APPLIED)
+
+
 def unresolved_conflicts(user, evaluation: Evaluation) -> list[EditConflict]:
     return list(EditConflict.objects.unresolved_for(user=user, instance=evaluation))
 

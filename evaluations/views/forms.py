@@ -14,7 +14,7 @@ from evaluations import selectors, services
 from evaluations.forms.evaluation import SitAlongsideForms, grade_descriptors
 from evaluations.models import Evaluation
 from evaluations.permissions import can_edit_evaluation
-from evaluations.views.conflicts import keep_refused_version, unresolved_conflicts
+from evaluations.views.conflicts import keep_refused_version, settle_kept_version, unresolved_conflicts
 
 
 def _editable_evaluation(request, pk: int) -> Evaluation:
@@ -37,8 +37,8 @@ def _conflict_message(error: services.ConcurrentEditError) -> str:
     when = f" at {date_format(timezone.localtime(error.saved_at), 'H:i, j F')}" if error.saved_at else ""
     return (
         f"{error.saved_by or 'Someone else'} saved this evaluation{when}, after you opened it, so your changes "
-        "have not been saved yet. Your version is shown below. Open the saved version in a new tab to compare, "
-        "then save again to keep yours."
+        "have not been saved yet. Your version is kept: compare it with the saved one, or save this page "
+        "again to keep yours."
     )
 
 
@@ -61,9 +61,10 @@ def evaluation_form(request, pk: int):
         # Work is saved first in every case, so a failed submit never loses what was typed.
         evaluation = _save_draft(request, evaluation, forms)
     except services.ConcurrentEditError as error:
-        keep_refused_version(request, evaluation, forms, error)
+        kept = keep_refused_version(request, evaluation, forms, error)
         data = request.POST.copy()
         data["version"] = str(error.current_version)  # saving again now keeps this version
+        data["resolves_conflict"] = str(kept.pk)  # ...and settles the kept copy
         forms = SitAlongsideForms.build(evaluation, data=data)
         forms.is_valid()
         return _render_form(request, evaluation, forms, errors=[("", _conflict_message(error))], status=409)
@@ -71,6 +72,7 @@ def evaluation_form(request, pk: int):
         messages.error(request, str(error))
         return redirect("evaluations:detail", pk=evaluation.pk)
 
+    settle_kept_version(request, evaluation, request.POST.get("resolves_conflict", ""))
     if "submit" not in request.POST:
         messages.success(request, f"Draft saved at {date_format(timezone.localtime(), 'H:i')}.")
         return redirect("evaluations:form", pk=evaluation.pk)

@@ -234,3 +234,24 @@ def test_submitted_grades_are_stored_per_pillar(client_for, evaluator, evaluatio
         "planning": Grade.GOOD,
         "oversight": Grade.REQUIRES_IMPROVEMENT,
     }
+
+
+def test_saving_the_page_shown_after_a_conflict_keeps_my_version_and_settles_the_kept_copy(
+    client_for, evaluator, evaluation
+):
+    from pqa.models import EditConflict
+
+    client = client_for(evaluator)
+    client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="Elsewhere"))
+    refused = client.post(reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, strengths="Mine"))
+    assert refused.status_code == 409
+    kept = EditConflict.objects.get(user=evaluator, resolved_at__isnull=True)
+    assert f'name="resolves_conflict" value="{kept.pk}"' in refused.text
+
+    evaluation.refresh_from_db()
+    again = form_data(evaluation, strengths="Mine", resolves_conflict=str(kept.pk))
+    assert client.post(reverse("evaluations:form", args=[evaluation.pk]), again).status_code == 302
+    evaluation.refresh_from_db()
+    kept.refresh_from_db()
+    assert evaluation.strengths == "Mine"
+    assert kept.resolution == EditConflict.Resolution.APPLIED

@@ -97,6 +97,7 @@
         say(result.body.message);
       } else if (result.status === 409) {
         say(result.body.error);
+        if (result.body.not_saved_url) showLink("autosave-compare", result.body.not_saved_url, "Compare your version with the saved one");
       } else {
         say(result.body.error + " " + (result.body.problems || []).join(" "));
       }
@@ -120,15 +121,19 @@
     schedule();
   }
 
-  function showSignIn() {
-    if (document.getElementById("autosave-sign-in")) return;
+  function showLink(id, href, text) {
+    if (document.getElementById(id)) return;
     var link = document.createElement("a");
-    link.id = "autosave-sign-in";
+    link.id = id;
     link.className = "govuk-link";
-    link.href = form.dataset.loginUrl;
-    link.textContent = "Sign in again";
+    link.href = href;
+    link.textContent = text;
     status.appendChild(document.createTextNode(" "));
     status.appendChild(link);
+  }
+
+  function showSignIn() {
+    showLink("autosave-sign-in", form.dataset.loginUrl, "Sign in again");
   }
 
   function restore(saved) {
