@@ -125,9 +125,7 @@ def verify(request):
             return redirect(_next_url(request))
         else:
             audit.event(audit.TWO_FACTOR_FAILED, user=request.user.pk, stage="verify")
-            form.add_error(
-                "code", _throttle_message(device) or "The code is not right. Enter the code your app shows now"
-            )
+            form.add_error("code", "The code is not right. Enter the code your app shows now")
     return render(
         request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}, status=200
     )
@@ -157,11 +155,7 @@ def setup(request):
             messages.success(request, "Two-factor authentication is set up. You will be asked for a code at sign-in.")
             return redirect(_next_url(request))
         else:
-            form.add_error(
-                "code",
-                _throttle_message(device)
-                or "The code is not right. Check the key in your app and enter the code it shows now",
-            )
+            form.add_error("code", "The code is not right. Check the key in your app and enter the code it shows now")
     return render(
         request,
         "registration/two_factor_setup.html",

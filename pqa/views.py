@@ -5,6 +5,7 @@ from django.db.models import Max
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 
 from pqa import permissions
 from pqa.audit import lockout_username
@@ -47,8 +48,10 @@ class PQALoginView(auth_views.LoginView):
         return context
 
 
+@method_decorator(login_not_required, name="dispatch")
 class PQALogoutView(auth_views.LogoutView):
-    pass
+    """Open to a session that has already ended: the idle-timeout script signs out when the
+    time is up, and may arrive a moment after the server has ended the session itself."""
 
 
 def locked_out(request, original_response=None, credentials=None):
