@@ -26,8 +26,9 @@ def evaluation(transactional_db):
 
 @pytest.fixture
 def browser_context_args(browser_context_args):
-    # axe-core is injected as a script; the page's own scripts are all external files.
-    return {**browser_context_args, "bypass_csp": True, "viewport": {"width": 1280, "height": 900}}
+    # No bypass_csp: the page runs under its real Content Security Policy (axe-core is
+    # evaluated through DevTools, see conftest.py).
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 900}}
 
 
 def sign_in(page: Page, base: str, next_path: str = "") -> None:
@@ -45,7 +46,9 @@ def wait_for_autosave(page: Page) -> None:
     expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=10_000)
 
 
-def test_an_evaluator_fills_in_reloads_and_submits_the_form(page: Page, live_server, evaluation, artifacts, axe_check):
+def test_an_evaluator_fills_in_reloads_and_submits_the_form(
+    page: Page, live_server, evaluation, artifacts, axe_check, csp_violations
+):
     base = live_server.url
     sign_in(page, base)
     expect(page.get_by_role("heading", name="My evaluations")).to_be_visible()
@@ -119,6 +122,8 @@ def test_an_evaluator_fills_in_reloads_and_submits_the_form(page: Page, live_ser
     assert evaluation.status == Evaluation.Status.COMPLETED
     assert dict(evaluation.pillar_grades.values_list("pillar", "grade")) == dict.fromkeys(Pillar.values, "good")
     assert evaluation.strengths == "The practitioner knows the child really well."
+    # Every page of the journey ran under the Content Security Policy without a refusal.
+    assert csp_violations == []
 
 
 def test_the_evaluation_list_has_no_serious_accessibility_problems(
