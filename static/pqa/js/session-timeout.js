@@ -96,12 +96,18 @@
   });
   signOutForm.addEventListener("submit", function () { ended = true; });
 
-  // Any successful same-origin answer means the server started the period again.
+  // Any successful same-origin answer means the server started the period again. While the
+  // warning is open the person cannot be using this page (the dialog is modal), so a save it
+  // sets off (the field losing focus, say) does not count: only their answer to it does.
   if (window.fetch) {
     var fetchFromBrowser = window.fetch;
     window.fetch = function () {
+      var url = arguments[0] && arguments[0].url ? arguments[0].url : String(arguments[0]);
+      var fromWarning = url === pingUrl;
+      var whileWarned = warned;
       return fetchFromBrowser.apply(this, arguments).then(function (response) {
-        if (response.ok && response.url && new URL(response.url).origin === location.origin) extend(period);
+        var ours = response.ok && response.url && new URL(response.url).origin === location.origin;
+        if (ours && !fromWarning && !whileWarned && !warned) extend(period);
         return response;
       });
     };
