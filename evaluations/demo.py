@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations import services
 from evaluations.models import (
@@ -31,8 +32,9 @@ from evaluations.models import (
     Pillar,
     Respondent,
 )
-from pqa.demo import DEMO_PASSWORD
+from pqa.demo import DEMO_DEVICE_NAME, DEMO_PASSWORD
 from pqa.models import Role, ServiceArea, Team, User
+from pqa.permissions import role_requires_two_factor
 from pqa.quarters import Quarter
 
 DEMO_SEED = 20250401
@@ -292,6 +294,8 @@ def _create_people(teams: dict[tuple[str, str], Team], summary: Summary) -> dict
         )
         summary.users += created
         people[person.username] = user
+        if created and role_requires_two_factor(user):
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
     return people
 
 

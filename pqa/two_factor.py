@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pqa import audit, services
+from pqa.demo import demo_current_code
 from pqa.permissions import role_requires_two_factor
 
 
@@ -127,7 +128,10 @@ def verify(request):
             audit.event(audit.TWO_FACTOR_FAILED, user=request.user.pk, stage="verify")
             form.add_error("code", "The code is not right. Enter the code your app shows now")
     return render(
-        request, "registration/two_factor_verify.html", {"form": form, "next": _next_url(request)}, status=200
+        request,
+        "registration/two_factor_verify.html",
+        {"form": form, "next": _next_url(request), "demo_code": demo_current_code(device)},
+        status=200,
     )
 
 
