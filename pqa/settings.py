@@ -263,6 +263,8 @@ AXES_LOCKOUT_CALLABLE = "pqa.views.locked_out"
 # axes' own log lines name the account by a keyed hash, never the typed username.
 AXES_CLIENT_STR_CALLABLE = "pqa.audit.axes_client_str"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
+# Its start-up banner on every command is noise; lockouts themselves are still logged.
+AXES_VERBOSE = False
 # axes warns when the IP address is not a lockout parameter (its worry: a lock by user agent or
 # cookie alone is easy to dodge). Ours is by username, which rotating those does not dodge; the
 # IP lock is left out on purpose, for the reason above. Many usernames tried from one address
