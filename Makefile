@@ -75,3 +75,15 @@ clean: services-down ## Remove generated files and caches (keeps db.sqlite3, .ve
 
 distclean: clean ## Also remove .venv and node_modules
 	rm -rf $(VENV) node_modules
+
+# --- load test (not part of make test) ------------------------------------------------------
+
+LOADTEST_STAMP := $(VENV)/.pqa-loadtest-requirements.stamp
+
+$(LOADTEST_STAMP): requirements-loadtest.txt $(PY_STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-loadtest.txt
+	@touch $@
+
+.PHONY: loadtest
+loadtest: system-deps deps $(LOADTEST_STAMP) ## Locust against gunicorn + PostgreSQL + Redis + Celery: ceiling, then 60 s at 50 users; results in test-artifacts/loadtest
+	@bash scripts/loadtest.sh
