@@ -160,7 +160,11 @@ class SitAlongsideForms:
             evaluation_form=EvaluationForm(data, instance=evaluation, initial={"version": evaluation.version}),
             pillar_forms=pillar_forms,
             feedback_forms=feedback_forms,
-            recommendations=formset_class(data, initial=recommendations, prefix="recommendations"),
+            # A posted page says what every row holds now: compared with the rows saved since the
+            # page was drawn, an unchanged row would look empty and be dropped.
+            recommendations=formset_class(
+                data, initial=None if data is not None else recommendations, prefix="recommendations"
+            ),
         )
 
     def all_forms(self):

@@ -255,3 +255,26 @@ def test_saving_the_page_shown_after_a_conflict_keeps_my_version_and_settles_the
     kept.refresh_from_db()
     assert evaluation.strengths == "Mine"
     assert kept.resolution == EditConflict.Resolution.APPLIED
+
+
+def test_a_recommendation_saved_by_autosave_is_kept_when_the_same_page_is_submitted(
+    client_for, evaluator, evaluation
+):
+    client = client_for(evaluator)
+    data = form_data(
+        evaluation,
+        overall_grade="requires_improvement",
+        **{
+            "recommendations-0-action": "Update the chronology",
+            "recommendations-0-owner": "Team manager",
+            "recommendations-0-due_date": "2025-07-01",
+        },
+    )
+    assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), data).status_code == 200
+    assert evaluation.recommendations.count() == 1
+    again = {**data, "version": Evaluation.objects.get(pk=evaluation.pk).version}
+    assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), again).status_code == 200
+    assert evaluation.recommendations.count() == 1  # the page still shows it, so it is still there
+    submit = {**again, "version": Evaluation.objects.get(pk=evaluation.pk).version, "submit": "1"}
+    assert client.post(reverse("evaluations:form", args=[evaluation.pk]), submit).status_code == 302
+    assert list(evaluation.recommendations.values_list("action", flat=True)) == ["Update the chronology"]
