@@ -261,14 +261,9 @@ class EvaluatorUser(PQAUser):
         data = answers(version=int(version.group(1)), editor_token=editor_token, pillars=pillars)
         headers = {"X-CSRFToken": token, "Referer": f"{self.host}{form_path}"}
 
-        # Autosave while typing: no overall grade or recommendation yet. (An autosave that already
-        # holds the recommendation, then a submit from the same page, loses it: the app's bug
-        # described in docs/benchmarks.md. This order does not hit it.)
-        draft = {
-            key: value
-            for key, value in data.items()
-            if key != "overall_grade" and not key.startswith("recommendations-0-")
-        }
+        # Autosave while typing: everything but the overall grade. The recommendation is in the
+        # draft already, as it is when an evaluator types it before choosing the grade.
+        draft = {key: value for key, value in data.items() if key != "overall_grade"}
         with self.client.post(
             f"/evaluations/{pk}/autosave/", data=draft, headers=headers, name="autosave draft", catch_response=True
         ) as response:
