@@ -90,3 +90,15 @@ def csp_violations(page):
     page.on("console", lambda message: note(message.text))
     page.on("pageerror", lambda error: note(str(error)))
     return seen
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite in a file for the browser tests: the live server answers in several threads, and
+    a shared in-memory connection would make them lock each other ("table is locked"), which
+    no real deployment does. Each thread gets its own connection to the file."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("browser-db") / "test.sqlite3")
