@@ -257,9 +257,7 @@ def test_saving_the_page_shown_after_a_conflict_keeps_my_version_and_settles_the
     assert kept.resolution == EditConflict.Resolution.APPLIED
 
 
-def test_a_recommendation_saved_by_autosave_is_kept_when_the_same_page_is_submitted(
-    client_for, evaluator, evaluation
-):
+def test_a_recommendation_saved_by_autosave_is_kept_when_the_same_page_is_submitted(client_for, evaluator, evaluation):
     client = client_for(evaluator)
     data = form_data(
         evaluation,
