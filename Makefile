@@ -57,6 +57,7 @@ system-deps: ## Install Redis, PostgreSQL 15, Chromium and Pango with apt-get wh
 
 lint: $(PY_STAMP) ## ruff, and a check that no model change lacks its migration
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	env -u DATABASE_URL -u REDIS_URL DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 
 services-up: ## Start a throwaway PostgreSQL and Redis on free loopback ports (URLs in .services/env)

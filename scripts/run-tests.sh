@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Every check of `make test`, in order, each one run even when an earlier one failed:
-#   1. ruff check .
+#   1. ruff check . and ruff format --check .
 #   2. manage.py makemigrations --check --dry-run
 #   3. scripts/security-checks.sh: pip-audit, bandit, check --deploy with production settings
 #   4. pytest on SQLite, not the browser tests, in 2 processes (pytest-xdist)
@@ -43,9 +43,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- static checks ----------------------------------------------------------
-note "ruff check ."
+note "ruff check . and ruff format --check ."
 start=$(date +%s)
-if "$ROOT/.venv/bin/ruff" check .; then results+=("ruff: ok ($(elapsed "$start"))"); else failed+=(ruff); results+=("ruff: FAILED"); fi
+if "$ROOT/.venv/bin/ruff" check . && "$ROOT/.venv/bin/ruff" format --check .; then
+    results+=("ruff: ok ($(elapsed "$start"))")
+else
+    failed+=(ruff); results+=("ruff: FAILED (ruff check ., or ruff format . to fix the layout)")
+fi
 
 note "manage.py makemigrations --check --dry-run"
 start=$(date +%s)
