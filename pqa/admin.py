@@ -103,8 +103,21 @@ class SentFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that only services write: the admin shows them and changes nothing."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """The outbox, read-only: rows are written by services and marked sent by the worker."""
 
     list_display = ("subject", "kind", "created_at", "sent_at", "attempts")
@@ -113,18 +126,9 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     readonly_fields = [field.name for field in Notification._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(EditConflict)
-class EditConflictAdmin(admin.ModelAdmin):
+class EditConflictAdmin(ReadOnlyAdmin):
     """Refused versions, read-only: kept by the services and resolved by their owner."""
 
     list_display = ("__str__", "user", "content_type", "object_id", "refused_at", "resolved_at", "resolution")
@@ -133,12 +137,3 @@ class EditConflictAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email")
     date_hierarchy = "refused_at"
     readonly_fields = [field.name for field in EditConflict._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
