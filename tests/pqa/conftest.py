@@ -91,6 +91,20 @@ def database_url_for_another_process() -> str:
     pytest.skip(f"no DATABASE_URL form known for {connection.vendor}")
 
 
+def read_mail(mail_dir: Path) -> list[str]:
+    """Every message Django's file e-mail backend wrote into `mail_dir`, one string each.
+
+    The backend names a file by the second and its own id(); two forked pool processes can
+    share both and append to one file. Each message ends with a line of 79 dashes, so split
+    on that line rather than count files.
+    """
+    separator = "-" * 79 + "\n"
+    messages: list[str] = []
+    for path in sorted(mail_dir.iterdir()):
+        messages += [part for part in path.read_text(errors="replace").split(separator) if part.strip()]
+    return sorted(messages)
+
+
 def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
     if process.poll() is not None:
         return
@@ -169,7 +183,7 @@ class CeleryProcesses:
                 pytest.fail(f"{path.stem} exited with {process.returncode}:\n{path.read_text(errors='replace')}")
 
     def mail(self) -> list[str]:
-        return sorted(path.read_text(errors="replace") for path in self.mail_dir.iterdir())
+        return read_mail(self.mail_dir)
 
     def stop(self) -> None:
         for process, _ in reversed(self.processes):

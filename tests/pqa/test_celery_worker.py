@@ -16,7 +16,7 @@ from django.db import transaction
 
 from pqa import services
 from pqa.models import Notification
-from tests.pqa.conftest import WORKER_WAIT_SECONDS, celery_broker
+from tests.pqa.conftest import WORKER_WAIT_SECONDS, celery_broker, read_mail
 from tests.pqa.conftest import free_port as _free_port
 
 
@@ -54,7 +54,7 @@ def test_a_real_worker_delivers_a_queued_notification_once(celery_worker, redis_
 
     assert notification.attempts == 1
     assert notification.last_error == ""
-    messages = [path.read_text() for path in mail_dir.iterdir()]
+    messages = read_mail(mail_dir)
     assert len(messages) == 1, messages
     assert subject in messages[0]
     assert "hub@example.org" in messages[0]
