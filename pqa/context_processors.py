@@ -2,6 +2,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from pqa import permissions
+from pqa.sessions import session_seconds_left
 
 
 def navigation(request):
@@ -34,7 +35,7 @@ def navigation(request):
     if user is not None and user.is_authenticated and not pending:
         # For the idle-timeout warning (static/pqa/js/session-timeout.js).
         context["session_timeout"] = {
-            "expires_in": request.session.get_expiry_age(),
+            "expires_in": session_seconds_left(request.session),
             "warning": settings.PQA_SESSION_WARNING_SECONDS,
         }
     return context

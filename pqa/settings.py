@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Starts the idle period again, writing the session at most once a minute.
+    "pqa.sessions.IdleTimeoutMiddleware",
     # Logs every 403 and 404 given to a signed-in person (after OTP so it sees the user).
     "pqa.middleware.DeniedAccessAuditMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -225,10 +227,12 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Sessions and security ---------------------------------------------------
 # Idle timeout: a session ends 30 minutes after the last request. Every request (an autosave
-# included) saves the session and so starts the 30 minutes again; the page warns two minutes
-# before the end (static/pqa/js/session-timeout.js) and the cookie dies with the browser.
+# included) starts the 30 minutes again, but the session row is written at most once a minute
+# (pqa/sessions.py), not on every request; the page warns two minutes before the end
+# (static/pqa/js/session-timeout.js) and the cookie dies with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("PQA_SESSION_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+PQA_SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 PQA_SESSION_WARNING_SECONDS = int(os.environ.get("PQA_SESSION_WARNING_SECONDS", "120"))
 SESSION_COOKIE_HTTPONLY = True

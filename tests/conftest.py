@@ -7,6 +7,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pqa.models import Role
+from pqa.sessions import session_touch
 from pqa.two_factor import confirmed_device, two_factor_required
 from tests.factories import TeamFactory, UserFactory
 
@@ -23,11 +24,14 @@ class PQAClient(Client):
 
     def force_login(self, user, backend=None, verified=True):
         super().force_login(user, backend)
+        session = self.session
+        # As a real sign-in leaves it: the idle period just started (pqa/sessions.py), so the
+        # next request has no session to write.
+        session_touch(session, force=True)
         if verified and two_factor_required(user):
             device = confirmed_device(user) or TOTPDevice.objects.create(user=user, name="Test", confirmed=True)
-            session = self.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        session.save()
 
     def login(self, **credentials):
         request = RequestFactory().post("/accounts/login/")
@@ -35,6 +39,9 @@ class PQAClient(Client):
         if user is None:
             return False
         self._login(user)
+        session = self.session
+        session_touch(session, force=True)
+        session.save()
         return True
 
 

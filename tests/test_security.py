@@ -7,15 +7,19 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import totp
@@ -24,6 +28,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from evaluations.imports import evaluations_import
 from pqa import audit, services
 from pqa.models import Role, User
+from pqa.sessions import ACTIVE_AT
 from tests.conftest import PQAClient
 from tests.evaluations.test_imports import completed_row, csv_text, known  # noqa: F401 - `known` is a fixture
 from tests.factories import CycleFactory, UserFactory, completed_evaluation
@@ -147,8 +152,63 @@ def test_signing_in_starts_a_new_session(client, evaluator):
 
 def test_sessions_end_after_thirty_idle_minutes_and_with_the_browser():
     assert django_settings.SESSION_COOKIE_AGE == 30 * 60
-    assert django_settings.SESSION_SAVE_EVERY_REQUEST is True
     assert django_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    # Requests start the period again through pqa.sessions, which writes at most once a minute.
+    assert django_settings.SESSION_SAVE_EVERY_REQUEST is False
+    assert "pqa.sessions.IdleTimeoutMiddleware" in django_settings.MIDDLEWARE
+
+
+def _age_active_at(client, seconds: int) -> str:
+    """Pretend the session was last started again `seconds` ago; returns its key."""
+    key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    store = SessionStore(session_key=key)
+    store[ACTIVE_AT] = int(time.time()) - seconds
+    store.save()
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now() + dt.timedelta(seconds=30 * 60 - seconds))
+    return key
+
+
+def _session_writes(queries) -> list[str]:
+    return [q["sql"] for q in queries if "django_session" in q["sql"] and not q["sql"].lstrip().startswith("SELECT")]
+
+
+def test_pages_opened_within_a_minute_of_each_other_do_not_write_the_session(client_for, evaluator):
+    client = client_for(evaluator)
+    client.get(reverse("evaluations:mine"))
+    _age_active_at(client, 20)
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("evaluations:mine"))
+        client.post(reverse("evaluations:mine"))  # not allowed, still a request
+    assert response.status_code == 200
+    assert _session_writes(queries.captured_queries) == []
+
+
+def test_a_request_a_minute_after_the_last_write_starts_the_thirty_minutes_again(client_for, evaluator):
+    client = client_for(evaluator)
+    client.get(reverse("evaluations:mine"))
+    key = _age_active_at(client, 61)
+    response = client.get(reverse("evaluations:mine"))
+    assert response["X-PQA-Session-Expires-In"] == str(30 * 60)
+    assert 'data-session-expires-in="1800"' in response.content.decode()
+    assert Session.objects.get(session_key=key).expire_date > timezone.now() + dt.timedelta(minutes=29)
+
+
+def test_every_answer_says_how_long_the_server_will_keep_the_session(client_for, evaluator):
+    """Between writes the time left counts down from the last one, so the page's warning
+    never comes later than the server's end of the session."""
+    client = client_for(evaluator)
+    client.get(reverse("evaluations:mine"))
+    key = _age_active_at(client, 30)
+    response = client.get(reverse("evaluations:mine"))
+    left = int(response["X-PQA-Session-Expires-In"])
+    assert 30 * 60 - 32 <= left <= 30 * 60 - 30
+    assert f'data-session-expires-in="{left}"' in response.content.decode()
+    server_end = Session.objects.get(session_key=key).expire_date
+    assert server_end >= timezone.now() + dt.timedelta(seconds=left - 2)
+
+
+def test_a_signed_out_answer_carries_no_countdown(client):
+    assert "X-PQA-Session-Expires-In" not in client.get(LOGIN_URL)
 
 
 def test_the_page_says_when_the_session_ends(client_for, evaluator, settings):

@@ -1,6 +1,7 @@
 // Idle timeout with a warning (WCAG 2.2.1 Timing Adjustable).
 // The server ends a session after a period without requests (SESSION_COOKIE_AGE; every request
-// starts it again). This script counts down the same period from the page's data attributes:
+// starts it again, pqa/sessions.py). This script counts down the same period from the page's
+// data attributes and the X-PQA-Session-Expires-In header of every answer:
 // two minutes before the end it opens an alert dialog with "Stay signed in" (which calls the
 // session ping and so starts the period again) and "Sign out". When the time runs out it signs
 // out and goes to the sign-in page with ?next= this page. Typed work is not lost: autosave.js
@@ -107,7 +108,10 @@
       var whileWarned = warned;
       return fetchFromBrowser.apply(this, arguments).then(function (response) {
         var ours = response.ok && response.url && new URL(response.url).origin === location.origin;
-        if (ours && !fromWarning && !whileWarned && !warned) extend(period);
+        // The server says how long is left (it writes the session at most once a minute, so
+        // that can be a little less than the whole period).
+        var left = parseInt(response.headers.get("X-PQA-Session-Expires-In"), 10);
+        if (ours && !fromWarning && !whileWarned && !warned) extend(isNaN(left) ? period : left);
         return response;
       });
     };

@@ -1,0 +1,71 @@
+"""The idle timeout, written cheaply.
+
+A session ends SESSION_COOKIE_AGE seconds after the person's last request. Saving the session
+on every request (SESSION_SAVE_EVERY_REQUEST) would do that exactly, at the price of a database
+write on every page, autosave and ping. Instead the session keeps the time it was last started
+again (ACTIVE_AT) and is written only when that is more than a refresh interval old, or when it
+is being written anyway. Everything that tells the browser how long is left
+(the page's data attribute, the ping, the X-PQA-Session-Expires-In header on every answer)
+counts from that time, so the countdown in session-timeout.js never outlives the server's.
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+
+ACTIVE_AT = "pqa_active_at"
+HEADER = "X-PQA-Session-Expires-In"
+
+
+def refresh_seconds() -> int:
+    """How stale ACTIVE_AT may get before a request writes it: a minute, or a tenth of a short
+    period (tests use periods of seconds)."""
+    return max(1, min(settings.PQA_SESSION_REFRESH_SECONDS, settings.SESSION_COOKIE_AGE // 10))
+
+
+def session_touch(session, *, force: bool = False) -> bool:
+    """Start the idle period again if ACTIVE_AT is stale (or `force`); True if it did. Setting
+    the key marks the session modified, so SessionMiddleware saves it with a new expiry date."""
+    now = int(time.time())
+    active_at = session.get(ACTIVE_AT)
+    if force or active_at is None or now - active_at >= refresh_seconds():
+        session[ACTIVE_AT] = now
+        return True
+    return False
+
+
+def session_seconds_left(session) -> int:
+    """Seconds until the server ends this session if no request starts the period again."""
+    active_at = session.get(ACTIVE_AT)
+    age = settings.SESSION_COOKIE_AGE
+    if active_at is None:
+        return age
+    return max(0, age - (int(time.time()) - active_at))
+
+
+class IdleTimeoutMiddleware:
+    """After AuthenticationMiddleware, inside SessionMiddleware (which saves what this marks).
+    Before the view: a stale ACTIVE_AT is renewed, so the page rendered says the whole period.
+    After it: a session about to be saved anyway gets a fresh ACTIVE_AT to match its new expiry,
+    and every signed-in answer says how long is left."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if _signed_in(request):
+            session_touch(request.session)
+        response = self.get_response(request)
+        # Signed out by the view (logout) or never signed in: nothing to count down.
+        if _signed_in(request):
+            if request.session.modified:
+                session_touch(request.session, force=True)
+            response.headers[HEADER] = str(session_seconds_left(request.session))
+        return response
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated and hasattr(request, "session")
