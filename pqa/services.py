@@ -3,8 +3,10 @@ same dependable way."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -212,3 +214,33 @@ def two_factor_reset(*, user: User, actor: User | None) -> int:
     user_sessions_end(user=user)
     audit.event(audit.TWO_FACTOR_RESET, user=user.pk, by=audit.user_id(actor), devices_removed=removed)
     return removed
+
+
+# --- Housekeeping: what is kept no longer than it is needed -------------------------------
+
+
+@dataclass(frozen=True)
+class HousekeepingResult:
+    expired_sessions: int
+    sign_in_logs: int
+    sign_in_failure_logs: int
+
+
+def housekeeping_run(*, now: dt.datetime | None = None) -> HousekeepingResult:
+    """Delete what PQA keeps only for a while: sessions past their end (Django never deletes
+    them itself) and django-axes' records of sign-ins and failed sign-ins (usernames, IP
+    addresses, browsers) older than PQA_SIGN_IN_LOG_DAYS. Lockout counters are axes' own
+    business and end with their cool-off. Safe to run at any time, as often as wanted: beat
+    runs it daily, `manage.py pqa_housekeeping` by hand."""
+    from axes.models import AccessFailureLog, AccessLog
+    from django.contrib.sessions.models import Session
+
+    now = now or timezone.now()
+    # PQA keeps sessions in the database (the default engine), so they are deleted here.
+    expired, _ = Session.objects.filter(expire_date__lt=now).delete()
+    keep_from = now - dt.timedelta(days=settings.PQA_SIGN_IN_LOG_DAYS)
+    logs, _ = AccessLog.objects.filter(attempt_time__lt=keep_from).delete()
+    failure_logs, _ = AccessFailureLog.objects.filter(attempt_time__lt=keep_from).delete()
+    result = HousekeepingResult(expired_sessions=expired, sign_in_logs=logs, sign_in_failure_logs=failure_logs)
+    logger.info("housekeeping: %s", result)
+    return result

@@ -9,6 +9,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -223,6 +224,8 @@ CELERY_BEAT_SCHEDULE = {
         # Seconds between sweeps; the broker-outage test shortens it to prove delivery quickly.
         "schedule": float(os.environ.get("PQA_OUTBOX_SWEEP_SECONDS", "60")),
     },
+    # Expired sessions and old sign-in records (pqa.services.housekeeping_run), at a quiet hour.
+    "housekeeping": {"task": "pqa.tasks.housekeeping", "schedule": crontab(hour=3, minute=17)},
 }
 
 # --- Sessions and security ---------------------------------------------------
@@ -269,6 +272,9 @@ AXES_CLIENT_STR_CALLABLE = "pqa.audit.axes_client_str"
 AXES_SENSITIVE_PARAMETERS = ["password", "otp_token", "code"]
 # Its start-up banner on every command is noise; lockouts themselves are still logged.
 AXES_VERBOSE = False
+# axes records every sign-in and sign-out (username, IP address, browser): kept this many days
+# for investigating misuse, then deleted by the daily housekeeping (docs/security.md).
+PQA_SIGN_IN_LOG_DAYS = int(os.environ.get("PQA_SIGN_IN_LOG_DAYS", "90"))
 # axes warns when the IP address is not a lockout parameter (its worry: a lock by user agent or
 # cookie alone is easy to dodge). Ours is by username, which rotating those does not dodge; the
 # IP lock is left out on purpose, for the reason above. Many usernames tried from one address

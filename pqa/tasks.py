@@ -1,5 +1,7 @@
 """Celery tasks of the core: thin wrappers around services."""
 
+import dataclasses
+
 from celery import shared_task
 
 from pqa import services
@@ -13,3 +15,8 @@ def deliver_notification(notification_id: int) -> bool:
 @shared_task(name="pqa.tasks.deliver_pending_notifications")
 def deliver_pending_notifications() -> int:
     return services.notifications_deliver_pending()
+
+
+@shared_task(name="pqa.tasks.housekeeping")
+def housekeeping() -> dict:
+    return dataclasses.asdict(services.housekeeping_run())
