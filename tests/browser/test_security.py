@@ -5,11 +5,13 @@ import datetime as dt
 import re
 
 import pytest
+from django.conf import settings
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from pqa.models import Role
+from tests.conftest import PQAClient
 from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -92,4 +94,23 @@ def test_the_practice_hub_sets_up_two_factor_authentication(
     page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
     page.get_by_role("button", name="Turn on two-factor authentication").click()
     expect(page.get_by_role("heading", name=re.compile("Cycles"))).to_be_visible()
+    assert csp_violations == []
+
+
+def test_an_administrator_reads_a_records_history_with_nothing_refused_by_the_policy(
+    page: Page, live_server, evaluation, csp_violations
+):
+    """The admin's history page comes from django-simple-history, with one style attribute
+    the policy allows by its hash: in the browser nothing on it is refused."""
+    administrator = UserFactory(username="ada", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    # Signed in with both factors as the test client signs in; the browser gets that session.
+    client = PQAClient()
+    client.force_login(administrator)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies([{"name": cookie.key, "value": cookie.value, "url": live_server.url}])
+
+    page.goto(f"{live_server.url}/admin/evaluations/evaluation/{evaluation.pk}/history/")
+    expect(page.get_by_role("heading", name=re.compile("history: PE-"))).to_be_visible()
+    expect(page.locator("p.paginator")).to_be_visible()
+    page.wait_for_timeout(200)
     assert csp_violations == []
