@@ -40,6 +40,19 @@ class EvaluationFilter(django_filters.FilterSet):
         else:
             self.filters["evaluator"].queryset = User.objects.filter(pk=user.pk)
 
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                if isinstance(field, forms.ModelChoiceField):
+                    # The options the list page draws (widget.choices), fetched once as a list.
+                    # A {% for %} over the queryset's choices, or list() without iter(), would
+                    # first ask their length: a COUNT, a second query per drop-down.
+                    # Validation still uses the field's queryset.
+                    field.widget.choices = list(iter(field.choices))
+        return self._form
+
     def search(self, queryset, name, value):
         value = value.strip()
         return queryset.filter(reference__icontains=value) | queryset.filter(child_ref__icontains=value)

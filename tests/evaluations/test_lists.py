@@ -29,6 +29,16 @@ def test_the_list_runs_the_same_number_of_queries_for_3_or_30_evaluations(client
         if index % 3 == 0:
             moderation_record(evaluation=evaluation, moderated_grade=Grade.REQUIRES_IMPROVEMENT, moderator=None)
     assert query_count(client, reverse("evaluations:list")) == few
+    # And the constant is small: the session, the person, their second factor, one query
+    # for each of the four drop-downs, the count and the page; no session write.
+    assert few == 9
+
+
+def test_an_evaluator_is_offered_only_themselves_in_the_evaluator_filter(client_for, evaluator, team):
+    EvaluationFactory(evaluator=evaluator, team=team)
+    page = client_for(evaluator).get(reverse("evaluations:list"))
+    evaluators = page.context["filter"].form.fields["evaluator"].widget.choices
+    assert [label for _, label in evaluators] == ["All evaluators", str(evaluator)]
 
 
 def test_my_evaluations_runs_the_same_number_of_queries_for_2_or_20(client_for, evaluator):
