@@ -60,6 +60,23 @@ def evaluation_get_for_user(*, user, pk: int) -> Evaluation:
         raise Http404("No evaluation found") from error
 
 
+def safeguarding_concern_get_for_user(*, user, pk: int) -> Evaluation:
+    """An evaluation's reported safeguarding concern, for those who must act on it: whoever may
+    read the evaluation, and the team's manager even while it is still a draft (the alert goes
+    to them at once). Anyone else, or no concern reported, is a 404."""
+    scope = Q(pk__in=evaluations_visible_to(user).values("pk"))
+    if is_team_manager(user) and user.team_id:
+        scope |= Q(team_id=user.team_id)
+    try:
+        return (
+            Evaluation.objects.select_related("cycle", "team__service_area", "evaluator")
+            .filter(scope, safeguarding_reported_at__isnull=False)
+            .get(pk=pk)
+        )
+    except Evaluation.DoesNotExist as error:
+        raise Http404("No safeguarding concern found") from error
+
+
 def evaluations_allocated_to(user) -> QuerySet[Evaluation]:
     """'My evaluations': what is allocated to me, the ones still to do first, soonest due first."""
     return (

@@ -418,10 +418,15 @@ def _report_safeguarding_concern(evaluation: Evaluation, actor: User) -> None:
         kind=Notification.Kind.SAFEGUARDING_CONCERN,
         recipients=recipients,
         subject=f"PQA: immediate safeguarding concern raised in {evaluation.reference}",
+        # The description stays in PQA: the alert goes at the first save that has one, which
+        # may be an autosave of a sentence half typed, and e-mail is no place for what was
+        # found. The link always shows the description as last saved.
         body=(
             f"An immediate safeguarding concern was raised during practice evaluation {evaluation.reference}.\n\n"
             f"Child's case id: {evaluation.child_ref}\nTeam: {evaluation.team}\n"
-            f"Evaluator: {actor} ({actor.email})\n\nWhat was found:\n{evaluation.safeguarding_description}\n\n"
+            f"Evaluator: {actor} ({actor.email})\n\n"
+            "Read what was found, and anything the evaluator adds to it, in PQA:\n"
+            f"{absolute_url(reverse('evaluations:safeguarding', args=[evaluation.pk]))}\n\n"
             "Please act on this today and record what was done on the child's file."
         ),
     )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", lists.evaluation_list, name="list"),
     path("mine/", lists.my_evaluations, name="mine"),
     path("<int:pk>/", lists.evaluation_detail, name="detail"),
+    path("<int:pk>/safeguarding/", lists.safeguarding_concern, name="safeguarding"),
     # The sit-alongside form (the allocated evaluator)
     path("<int:pk>/form/", forms.evaluation_form, name="form"),
     path("<int:pk>/autosave/", forms.evaluation_autosave, name="autosave"),

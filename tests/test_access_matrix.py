@@ -66,6 +66,9 @@ EXPECTATIONS = {
         "returned",
         {**only(READ_ALL | {OWNER, Role.TEAM_MANAGER.value})},
     ),
+    # The safeguarding alert's link: whoever reads the evaluation, and the team's manager
+    # even while it is a draft.
+    "evaluations:safeguarding": ("get", "concern", only(READ_ALL | {OWNER, Role.TEAM_MANAGER.value})),
     "evaluations:form": ("get", "draft", only({OWNER})),
     "evaluations:autosave": ("post", "draft", only({OWNER}, status=400)),  # 400: an empty post is not a form
     "evaluations:conflicts": ("get", "draft", only({OWNER})),
@@ -127,7 +130,15 @@ def world(db):
     draft = EvaluationFactory(cycle=cycle, team=team, evaluator=people[OWNER], due_date=dt.date(2025, 6, 30))
     returned = completed_evaluation(cycle=cycle, team=team, evaluator=people[OWNER])
     assert returned.status == Evaluation.Status.COMPLETED
-    return {"people": people, "cycle": cycle.pk, "draft": draft.pk, "returned": returned.pk}
+    concern = EvaluationFactory(
+        cycle=cycle,
+        team=team,
+        evaluator=people[OWNER],
+        safeguarding_concern=True,
+        safeguarding_description="Seen on the visit.",
+        safeguarding_reported_at=dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC),
+    )
+    return {"people": people, "cycle": cycle.pk, "draft": draft.pk, "returned": returned.pk, "concern": concern.pk}
 
 
 def _outcome(response):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from evaluations import selectors
 from evaluations.filters import EvaluationFilter
 from evaluations.models import Pillar
-from evaluations.permissions import can_edit_evaluation
+from evaluations.permissions import can_edit_evaluation, can_read_evaluation
 
 PAGE_SIZE = 25
 PILLAR_ORDER = {pillar: index for index, pillar in enumerate(Pillar.values)}
@@ -59,4 +59,14 @@ def evaluation_detail(request, pk: int):
             "can_edit": can_edit_evaluation(request.user, evaluation),
             "today": timezone.localdate(),
         },
+    )
+
+
+def safeguarding_concern(request, pk: int):
+    """The page the safeguarding alert links to: the concern as last saved, and who to ask."""
+    evaluation = selectors.safeguarding_concern_get_for_user(user=request.user, pk=pk)
+    return render(
+        request,
+        "evaluations/safeguarding.html",
+        {"evaluation": evaluation, "can_read_evaluation": can_read_evaluation(request.user, evaluation)},
     )

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from evaluations.models import Evaluation, Grade, Pillar, Recommendation
 from pqa.models import Role
-from tests.factories import EvaluationFactory, UserFactory
+from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -201,12 +201,74 @@ def test_a_safeguarding_concern_notifies_the_team_manager_and_practice_hub_once(
     message = mail.outbox[0]
     assert sorted(message.to) == ["hub@trust.example", manager.email]
     assert evaluation.reference in message.subject
-    assert "Unexplained bruising seen." in message.body
+    assert evaluation.child_ref in message.body
+    # What was found stays in PQA; the e-mail links to it.
+    assert "Unexplained bruising" not in message.body
+    assert f"http://127.0.0.1:8000/evaluations/{evaluation.pk}/safeguarding/" in message.body
     evaluation.refresh_from_db()
     assert evaluation.safeguarding_reported_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("evaluations:autosave", args=[evaluation.pk]), {**data, "version": evaluation.version})
     assert len(mail.outbox) == 1  # told once, not on every save
+
+
+def test_the_alert_links_to_the_concern_as_last_saved_not_as_first_autosaved(
+    client_for, evaluator, evaluation, team, django_capture_on_commit_callbacks
+):
+    """An autosave can catch a sentence half typed: the alert goes at once, and the manager who
+    follows its link reads what the evaluator has written since."""
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team)
+    evaluator_client = client_for(evaluator)
+    half = form_data(evaluation, safeguarding_concern="on", safeguarding_description="Unexplained bru")
+    with django_capture_on_commit_callbacks(execute=True):
+        version = evaluator_client.post(reverse("evaluations:autosave", args=[evaluation.pk]), half).json()["version"]
+    assert len(mail.outbox) == 1
+    whole = {**half, "safeguarding_description": "Unexplained bruising on both arms, seen on the home visit."}
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluator_client.post(reverse("evaluations:autosave", args=[evaluation.pk]), {**whole, "version": version})
+    assert len(mail.outbox) == 1
+
+    link = reverse("evaluations:safeguarding", args=[evaluation.pk])
+    assert link in mail.outbox[0].body
+    page = client_for(manager).get(link)
+    assert page.status_code == 200
+    assert "Unexplained bruising on both arms, seen on the home visit." in page.text
+    assert "still a draft" in page.text
+    assert evaluation.child_ref in page.text
+
+
+def test_the_concern_page_is_for_those_who_must_act_on_it(client_for, evaluator, evaluation, team):
+    evaluation.safeguarding_concern = True
+    evaluation.safeguarding_description = "Seen."
+    evaluation.safeguarding_reported_at = dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC)
+    evaluation.save()
+    link = reverse("evaluations:safeguarding", args=[evaluation.pk])
+    allowed = [
+        evaluator,
+        UserFactory(role=Role.TEAM_MANAGER, team=team),  # a draft, yet the team's manager reads it
+        UserFactory(role=Role.PRACTICE_HUB),
+        UserFactory(role=Role.MODERATOR),
+        UserFactory(role=Role.LEADER),
+    ]
+    refused = [
+        UserFactory(role=Role.EVALUATOR),
+        UserFactory(role=Role.TEAM_MANAGER, team=TeamFactory()),
+        UserFactory(role=Role.CUSTOMER_RELATIONS),
+    ]
+    assert [client_for(person).get(link).status_code for person in allowed] == [200] * len(allowed)
+    assert [client_for(person).get(link).status_code for person in refused] == [404] * len(refused)
+
+
+def test_a_concern_never_reported_has_no_page_and_one_taken_back_says_so(client_for, evaluator, evaluation, team):
+    link = reverse("evaluations:safeguarding", args=[evaluation.pk])
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team)
+    assert client_for(manager).get(link).status_code == 404
+    evaluation.safeguarding_reported_at = dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC)
+    evaluation.safeguarding_concern = False
+    evaluation.save()
+    page = client_for(manager).get(link)
+    assert page.status_code == 200
+    assert "has since removed the safeguarding concern" in page.text
 
 
 def test_a_future_conversation_date_cannot_be_submitted(client_for, evaluator, evaluation):
