@@ -3,7 +3,6 @@ from django import forms
 
 from evaluations.models import Cycle, CycleType, Evaluation, Grade
 from pqa.models import ServiceArea, Team, User
-from pqa.permissions import can_read_all_evaluations
 
 
 class EvaluationFilter(django_filters.FilterSet):
@@ -35,10 +34,9 @@ class EvaluationFilter(django_filters.FilterSet):
         super().__init__(*args, **kwargs)
         self.filters["cycle"].queryset = Cycle.objects.all()
         self.filters["team"].queryset = Team.objects.select_related("service_area")
-        if can_read_all_evaluations(user):
-            self.filters["evaluator"].queryset = User.objects.filter(evaluations__isnull=False).distinct()
-        else:
-            self.filters["evaluator"].queryset = User.objects.filter(pk=user.pk)
+        # The evaluators of what this person may see: a team manager can tell their team's
+        # evaluations apart by evaluator, an evaluator is offered only themselves.
+        self.filters["evaluator"].queryset = User.objects.filter(pk__in=self.queryset.values("evaluator_id"))
 
     @property
     def form(self):

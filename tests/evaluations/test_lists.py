@@ -41,6 +41,23 @@ def test_an_evaluator_is_offered_only_themselves_in_the_evaluator_filter(client_
     assert [label for _, label in evaluators] == ["All evaluators", str(evaluator)]
 
 
+def test_a_team_manager_can_filter_their_teams_evaluations_by_evaluator(client_for, team):
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team, first_name="Tia", last_name="Manager")
+    first = UserFactory(role=Role.EVALUATOR, first_name="Ann", last_name="Evaluator")
+    second = UserFactory(role=Role.EVALUATOR, first_name="Ben", last_name="Evaluator")
+    elsewhere = UserFactory(role=Role.EVALUATOR, first_name="Cat", last_name="Elsewhere")
+    mine = completed_evaluation(team=team, evaluator=first)
+    completed_evaluation(team=team, evaluator=second)
+    completed_evaluation(team=TeamFactory(), evaluator=elsewhere)
+    client = client_for(manager)
+
+    page = client.get(reverse("evaluations:list"))
+    offered = [label for _, label in page.context["filter"].form.fields["evaluator"].widget.choices][1:]
+    assert offered == [str(first), str(second)]
+    filtered = client.get(reverse("evaluations:list"), {"evaluator": first.pk})
+    assert [item.pk for item in filtered.context["page"].object_list] == [mine.pk]
+
+
 def test_my_evaluations_runs_the_same_number_of_queries_for_2_or_20(client_for, evaluator):
     client = client_for(evaluator)
     for _ in range(2):
