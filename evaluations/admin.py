@@ -1,7 +1,11 @@
 """Django admin for practice evaluations: the administrators' view of every record and its
 history. Where a workflow exists the admin uses the same service as the app: allocating an
 evaluation, closing a cycle and recording a moderation all go through `services`; status
-and version are never typed here."""
+and version are never typed here.
+
+Evaluations, moderations and recommendations carry a `version` (optimistic locking, as the
+web forms do): each change form, and each inline that edits one, posts back the version it
+was opened with, and a save made from an older one is refused rather than overwriting."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,6 +22,59 @@ from evaluations.models import (
     Recommendation,
 )
 from pqa.admin import HistoryAdmin
+
+# --- Lost updates -------------------------------------------------------------------------
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the page was opened with, and refuses the save if the row has
+    moved on since (another administrator, or an evaluator's autosave). Adding needs none."""
+
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("based_on_version", self.instance.version)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if self.instance.pk:
+            # A fresh read: self.instance was loaded for this request, after the page was opened.
+            rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
+            current = rows.values_list("version", flat=True).first()
+            if current is not None and cleaned_data.get("based_on_version") != current:
+                raise forms.ValidationError(_conflict_message(self.instance, current), code="conflict")
+        return cleaned_data
+
+
+def _conflict_message(instance, current_version: int) -> str:
+    return (
+        f"Someone else changed this {instance._meta.verbose_name} after you opened it (it is now version "
+        f"{current_version}). Your changes have not been saved: open it again to see theirs, then make your "
+        "changes again."
+    )
+
+
+def _take_next_version(obj, based_on_version) -> None:
+    """Lock the row and give `obj` the next version, unless it changed since `based_on_version`
+    (a save that slipped in after the form's check): then raise, and nothing is written."""
+    current = type(obj)._default_manager.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
+    if current != based_on_version:
+        raise services.ConcurrentEditError(current, None, None)
+    obj.version = current + 1
+
+
+class VersionedAdmin(HistoryAdmin):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except services.ConcurrentEditError:
+            # Someone saved between this form's check and its save. The admin's transaction has
+            # rolled back, so nothing was written; validating again shows the conflict message
+            # with everything this administrator typed still in the form.
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
 
 # --- Cycles -------------------------------------------------------------------------------
 
@@ -84,8 +141,9 @@ class EvaluationFeedbackInline(admin.StackedInline):
 
 class RecommendationInline(admin.TabularInline):
     model = Recommendation
+    form = VersionedForm
     extra = 0
-    fields = ("action", "owner", "due_date", "status", "completed_at")
+    fields = ("action", "owner", "due_date", "status", "completed_at", "based_on_version")
     readonly_fields = ("status", "completed_at")
 
 
@@ -101,10 +159,11 @@ class ModerationInline(admin.StackedInline):
     """Saved through services.moderation_record, which derives the outcome."""
 
     model = Moderation
+    form = VersionedForm
     formset = ModerationInlineFormSet
     extra = 0
     max_num = 1
-    fields = ("moderated_grade", "moderator", "rationale", "outcome", "moderated_at", "version")
+    fields = ("moderated_grade", "moderator", "rationale", "outcome", "moderated_at", "version", "based_on_version")
     readonly_fields = ("outcome", "moderated_at", "version")
     autocomplete_fields = ("moderator",)
 
@@ -124,7 +183,8 @@ class EvaluationAllocateForm(forms.ModelForm):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(HistoryAdmin):
+class EvaluationAdmin(VersionedAdmin):
+    form = VersionedForm
     list_display = (
         "reference",
         "child_ref",
@@ -197,7 +257,17 @@ class EvaluationAdmin(HistoryAdmin):
         ("About the child", {"fields": ("child_age_band", "child_gender", "child_ethnicity")}),
         (
             "Record",
-            {"fields": ("allocated_by", "allocated_at", "draft_saved_at", "submitted_at", "updated_at", "version")},
+            {
+                "fields": (
+                    "allocated_by",
+                    "allocated_at",
+                    "draft_saved_at",
+                    "submitted_at",
+                    "updated_at",
+                    "version",
+                    "based_on_version",
+                )
+            },
         ),
     )
     add_fieldsets = ((None, {"fields": EvaluationAllocateForm.Meta.fields}),)
@@ -225,7 +295,7 @@ class EvaluationAdmin(HistoryAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             # A change here must still stop an evaluator's older copy overwriting it.
-            obj.version += 1
+            _take_next_version(obj, form.cleaned_data["based_on_version"])
             super().save_model(request, obj, form, change)
             return
         created = services.evaluation_allocate(
@@ -243,12 +313,39 @@ class EvaluationAdmin(HistoryAdmin):
         obj.__dict__.update({key: value for key, value in created.__dict__.items() if key != "_state"})
         obj._state.adding = False
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if change and "overall_grade" in form.changed_data:
+            self._rederive_moderation_outcome(request, form.instance)
+
+    def _rederive_moderation_outcome(self, request, evaluation):
+        # The outcome compares the moderated grade with this grade: when the grade changes, the
+        # service derives it again (and history records who changed it). A moderation edited
+        # in the inline on this same save was derived from the new grade already.
+        moderation = Moderation.objects.filter(evaluation=evaluation).first()
+        if moderation is None or not evaluation.overall_grade:
+            return
+        wanted = Moderation.outcome_for(
+            overall_grade=evaluation.overall_grade, moderated_grade=moderation.moderated_grade
+        )
+        if moderation.outcome == wanted:
+            return
+        services.moderation_record(
+            evaluation=evaluation,
+            moderated_grade=moderation.moderated_grade,
+            moderator=moderation.moderator,
+            rationale=moderation.rationale,
+            actor=request.user,
+            expected_version=moderation.version,
+        )
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Moderation:
+            based_on = {item.instance.pk: item.cleaned_data.get("based_on_version") for item in formset.initial_forms}
             for instance in formset.save(commit=False):
                 instance._history_user = request.user
                 if isinstance(instance, Recommendation) and instance.pk:
-                    instance.version += 1
+                    _take_next_version(instance, based_on[instance.pk])
                 instance.save()
             for instance in formset.deleted_objects:
                 instance._history_user = request.user
@@ -273,6 +370,7 @@ class EvaluationAdmin(HistoryAdmin):
                 moderator=data.get("moderator"),
                 rationale=data.get("rationale", ""),
                 actor=request.user,
+                expected_version=data.get("based_on_version") if existed else None,
             )
             if existed:
                 formset.changed_objects.append((moderation, inline_form.changed_data))
@@ -301,7 +399,7 @@ class EvaluationFeedbackAdmin(HistoryAdmin):
 # --- Moderation and recommendations -------------------------------------------------------
 
 
-class ModerationForm(forms.ModelForm):
+class ModerationForm(VersionedForm):
     class Meta:
         model = Moderation
         fields = ("evaluation", "moderated_grade", "moderator", "rationale")
@@ -314,7 +412,7 @@ class ModerationForm(forms.ModelForm):
 
 
 @admin.register(Moderation)
-class ModerationAdmin(HistoryAdmin):
+class ModerationAdmin(VersionedAdmin):
     """Saved through services.moderation_record, which derives the outcome."""
 
     form = ModerationForm
@@ -341,13 +439,16 @@ class ModerationAdmin(HistoryAdmin):
             moderator=obj.moderator,
             rationale=obj.rationale,
             actor=request.user,
+            # The service refuses under its lock if the moderation moved on after the form's check.
+            expected_version=form.cleaned_data.get("based_on_version") if change else None,
         )
         obj.__dict__.update({key: value for key, value in saved.__dict__.items() if key != "_state"})
         obj._state.adding = False
 
 
 @admin.register(Recommendation)
-class RecommendationAdmin(HistoryAdmin):
+class RecommendationAdmin(VersionedAdmin):
+    form = VersionedForm
     list_display = ("evaluation", "short_action", "owner", "due_date", "status")
     list_filter = (
         "status",
@@ -370,5 +471,5 @@ class RecommendationAdmin(HistoryAdmin):
         if "status" in form.changed_data:
             obj.completed_at = timezone.now() if obj.status == Recommendation.Status.DONE else None
         if change:
-            obj.version += 1
+            _take_next_version(obj, form.cleaned_data["based_on_version"])
         super().save_model(request, obj, form, change)

@@ -4,12 +4,14 @@ history; workflow writes still go through the services."""
 import datetime as dt
 
 import pytest
+from django import forms
 from django.contrib import admin
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import services
+from evaluations.admin import VersionedForm
 from evaluations.models import (
     Cycle,
     CycleType,
@@ -22,6 +24,7 @@ from evaluations.models import (
     Respondent,
 )
 from pqa.models import Notification, Role, ServiceArea, Team, User
+from tests.conftest import PQAClient
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
 Status = Evaluation.Status
@@ -245,7 +248,12 @@ def test_moderation_outcome_is_derived_by_the_service(admin_for, records, modera
     moderation = records[Moderation]
     response = admin_for.post(
         admin_url(Moderation, "change", moderation.pk),
-        {"moderated_grade": Grade.INADEQUATE, "moderator": moderator.pk, "rationale": "Oversight gaps."},
+        {
+            "moderated_grade": Grade.INADEQUATE,
+            "moderator": moderator.pk,
+            "rationale": "Oversight gaps.",
+            "based_on_version": 1,
+        },
     )
     assert response.status_code == 302
     moderation.refresh_from_db()
@@ -313,3 +321,191 @@ def test_administrator_adds_a_team_manager(admin_for, team):
     user = User.objects.get(username="tara.manager")
     assert (user.role, user.team, user.email) == (Role.TEAM_MANAGER, team, "tara.manager@trust.example")
     assert user.check_password("a-long-enough-passphrase-1")
+
+
+# --- Lost updates: two administrators on the same record -------------------------------------
+
+# For each versioned model, a text field an administrator edits on its change page.
+EDITED = {Evaluation: "strengths", Moderation: "rationale", Recommendation: "action"}
+VERSIONED = sorted(EDITED, key=lambda model: model._meta.label)
+
+
+def refused_message(noun: str, version: int) -> str:
+    return (
+        f"Someone else changed this {noun} after you opened it (it is now version {version}). "
+        "Your changes have not been saved: open it again to see theirs, then make your changes again."
+    )
+
+
+@pytest.fixture
+def second_admin(db):
+    """Another administrator, signed in on their own computer."""
+    client = PQAClient()
+    client.force_login(UserFactory(username="bo.admin", role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    return client
+
+
+def open_change_page(client, obj) -> tuple[str, dict]:
+    url = admin_url(type(obj), "change", obj.pk)
+    return url, resubmit_data(client.get(url))
+
+
+@pytest.mark.parametrize("model", VERSIONED, ids=lambda model: model._meta.label)
+def test_the_second_administrators_save_is_refused_and_the_first_ones_is_kept(admin_for, second_admin, records, model):
+    obj, field = records[model], EDITED[model]
+    url, first = open_change_page(admin_for, obj)
+    _, second = open_change_page(second_admin, obj)
+    first[field] = "Saved by the first administrator."
+    second[field] = "Typed by the second administrator."
+
+    assert admin_for.post(url, first).status_code == 302
+    response = second_admin.post(url, second)
+
+    assert response.status_code == 200
+    assert refused_message(model._meta.verbose_name, 2) in response.content.decode()
+    # Shown again with what they typed, to copy before opening it again.
+    assert response.context["adminform"].form[field].value() == "Typed by the second administrator."
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "Saved by the first administrator."
+    assert obj.version == 2
+
+
+@pytest.mark.parametrize("model", VERSIONED, ids=lambda model: model._meta.label)
+def test_a_save_that_lands_between_the_check_and_the_write_is_still_refused(
+    admin_for, second_admin, records, model, monkeypatch
+):
+    obj, field = records[model], EDITED[model]
+    url, first = open_change_page(admin_for, obj)
+    _, second = open_change_page(second_admin, obj)
+    first[field] = "Saved by the first administrator."
+    second[field] = "Typed by the second administrator."
+    assert admin_for.post(url, first).status_code == 302
+
+    # The second save's form check runs as if the first save had not yet committed.
+    checks = []
+
+    def check_too_early(form):
+        checks.append(form)
+        return forms.ModelForm.clean(form) if len(checks) == 1 else real_clean(form)
+
+    real_clean = VersionedForm.clean
+    monkeypatch.setattr(VersionedForm, "clean", check_too_early)
+    response = second_admin.post(url, second)
+
+    assert response.status_code == 200
+    assert refused_message(model._meta.verbose_name, 2) in response.content.decode()
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "Saved by the first administrator."
+    assert obj.version == 2
+
+
+@pytest.mark.parametrize("model", VERSIONED, ids=lambda model: model._meta.label)
+def test_a_single_administrators_save_is_kept_and_bumps_the_version(admin_for, records, model):
+    obj, field = records[model], EDITED[model]
+    url, data = open_change_page(admin_for, obj)
+    data[field] = "Saved by the only administrator."
+    response = admin_for.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    obj.refresh_from_db()
+    assert getattr(obj, field) == "Saved by the only administrator."
+    assert obj.version == 2
+
+
+def test_the_evaluation_page_posts_back_the_versions_it_was_opened_with(admin_for, records):
+    services.moderation_record(
+        evaluation=records[Evaluation], moderated_grade=Grade.GOOD, moderator=None, expected_version=1
+    )
+    html = admin_for.get(admin_url(Evaluation, "change", records[Evaluation].pk)).content.decode()
+    assert '<input type="hidden" name="based_on_version" value="1"' in html
+    assert '<input type="hidden" name="moderation-0-based_on_version" value="2"' in html
+    assert '<input type="hidden" name="recommendations-0-based_on_version" value="1"' in html
+
+
+def test_an_administrators_save_after_the_evaluators_autosave_is_refused(admin_for, team, evaluator):
+    draft = EvaluationFactory(evaluator=evaluator, team=team)
+    url, data = open_change_page(admin_for, draft)
+    services.evaluation_save_draft(
+        evaluation=draft, actor=evaluator, expected_version=1, fields={"strengths": "Typed by the evaluator."}
+    )
+    data["strengths"] = "Typed by the administrator."
+    response = admin_for.post(url, data)
+    assert refused_message("evaluation", 2) in response.content.decode()
+    draft.refresh_from_db()
+    assert (draft.strengths, draft.version) == ("Typed by the evaluator.", 2)
+
+
+@pytest.mark.parametrize(
+    ("model", "field", "inline_field"),
+    [(Moderation, "rationale", "moderation-0-rationale"), (Recommendation, "action", "recommendations-0-action")],
+    ids=["moderation", "recommendation"],
+)
+def test_an_inline_edit_on_the_evaluation_page_is_refused_if_someone_changed_that_row(
+    admin_for, second_admin, records, model, field, inline_field
+):
+    evaluation, obj = records[Evaluation], records[model]
+    url, data = open_change_page(admin_for, evaluation)
+    obj_url, theirs = open_change_page(second_admin, obj)
+    theirs[field] = "Saved on its own page."
+    assert second_admin.post(obj_url, theirs).status_code == 302
+
+    data[inline_field] = "Typed on the evaluation page."
+    response = admin_for.post(url, data)
+
+    assert response.status_code == 200
+    assert refused_message(model._meta.verbose_name, 2) in response.content.decode()
+    obj.refresh_from_db()
+    evaluation.refresh_from_db()
+    assert getattr(obj, field) == "Saved on its own page."
+    assert evaluation.version == 1
+
+
+def test_an_inline_recommendation_edit_bumps_its_version(admin_for, records):
+    url, data = open_change_page(admin_for, records[Evaluation])
+    data["recommendations-0-action"] = "Update the chronology this week."
+    assert admin_for.post(url, data).status_code == 302
+    recommendation = records[Recommendation]
+    recommendation.refresh_from_db()
+    assert (recommendation.action, recommendation.version) == ("Update the chronology this week.", 2)
+
+
+# --- Changing the overall grade ----------------------------------------------------------
+
+
+def test_changing_the_overall_grade_recomputes_the_moderation_outcome(admin_for, administrator, records, moderator):
+    evaluation = records[Evaluation]
+    services.moderation_record(
+        evaluation=evaluation, moderated_grade=Grade.REQUIRES_IMPROVEMENT, moderator=moderator, expected_version=1
+    )
+    assert Moderation.objects.get(evaluation=evaluation).outcome == Moderation.Outcome.AGREED
+    url, data = open_change_page(admin_for, evaluation)
+    data["overall_grade"] = Grade.GOOD
+    response = admin_for.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    moderation = Moderation.objects.get(evaluation=evaluation)
+    assert moderation.outcome == Moderation.Outcome.DOWNGRADED
+    assert (moderation.moderated_grade, moderation.moderator, moderation.version) == (
+        Grade.REQUIRES_IMPROVEMENT,
+        moderator,
+        3,
+    )
+    assert moderation.history.latest().history_user == administrator
+
+
+def test_changing_the_grade_and_the_moderation_together_records_the_moderation_once(admin_for, records):
+    evaluation = records[Evaluation]
+    url, data = open_change_page(admin_for, evaluation)
+    data["overall_grade"] = Grade.OUTSTANDING
+    data["moderation-0-rationale"] = "Good, not outstanding."
+    assert admin_for.post(url, data).status_code == 302
+    moderation = Moderation.objects.get(evaluation=evaluation)
+    assert moderation.outcome == Moderation.Outcome.DOWNGRADED
+    assert moderation.version == 2
+
+
+def test_a_grade_change_that_keeps_the_outcome_leaves_the_moderation_alone(admin_for, records):
+    evaluation = records[Evaluation]  # requires improvement, moderated up to good
+    url, data = open_change_page(admin_for, evaluation)
+    data["overall_grade"] = Grade.INADEQUATE
+    assert admin_for.post(url, data).status_code == 302
+    moderation = Moderation.objects.get(evaluation=evaluation)
+    assert (moderation.outcome, moderation.version) == (Moderation.Outcome.UPGRADED, 1)
