@@ -3,7 +3,8 @@
 The whole file is checked first, with a handful of bulk look-ups whatever its length, and
 every problem is listed as `row N, column C: reason` (the header is row 1). Only a file with
 no problem is written, in one transaction: all of it or nothing. Every row written carries
-the person who imported it in its history.
+in its history who imported it: the person signed in, and a change reason naming the file
+and, for the command, the server account that ran it.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -34,6 +36,7 @@ from evaluations.models import (
     PillarGrade,
 )
 from evaluations.services import moderation_record
+from evaluations.validators import child_ref_problem
 from pqa import audit
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter, QuarterError
@@ -41,6 +44,7 @@ from pqa.quarters import Quarter, QuarterError
 Status = Evaluation.Status
 
 CHANGE_REASON = "Imported from a CSV file"
+CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
 BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under SQLite's limits
 
 IMPORT_STATUSES = (Status.COMPLETED.value, Status.NOT_RETURNED.value)
@@ -257,6 +261,11 @@ def _check_row(row: _Row, problems: _Problems) -> None:
     for name, limit in LENGTH_LIMITS.items():
         if len(row[name]) > limit:
             problems.add(row.number, name, f"is {len(row[name])} characters long; the most allowed is {limit}")
+    # The bulk writes skip model validation, so the case-id rule (never a name) is applied here.
+    if row["child_ref"] and len(row["child_ref"]) <= LENGTH_LIMITS["child_ref"]:
+        problem = child_ref_problem(row["child_ref"])
+        if problem:
+            problems.add(row.number, "child_ref", problem)
 
     if row["quarter"]:
         try:
@@ -367,7 +376,29 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
                 )
         if row.quarter and row["type"] in CycleType.values:
             cycles.setdefault((row.quarter, row["type"]), None)
+        if row["reference"] in existing:
+            _check_existing(row, existing[row["reference"]], problems)
     return _Plan(rows, set(header), areas, teams, evaluators, cycles, existing)
+
+
+def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None:
+    """A reference PQA already holds may only be the same child's evaluation, and only one that
+    is over: a live one belongs to the evaluator working on it. PQA numbers its own
+    allocations PE-YYYY-NNNN, as trusts' spreadsheets often do, so references can collide."""
+    if current.status in Evaluation.EDITABLE_STATUSES:
+        problems.add(
+            row.number,
+            "reference",
+            f"{current.reference} is an evaluation in progress in PQA ({current.get_status_display().lower()}): "
+            "an import may only update evaluations that were completed or not returned",
+        )
+    if row["child_ref"] and current.child_ref != row["child_ref"]:
+        problems.add(
+            row.number,
+            "child_ref",
+            f"{current.reference} is the evaluation of another child (case {current.child_ref}) in PQA: "
+            "check the reference and the case id",
+        )
 
 
 def _parse(text: str, create_missing: bool, problems: _Problems) -> _Plan | None:
@@ -412,23 +443,34 @@ def _parse(text: str, create_missing: bool, problems: _Problems) -> _Plan | None
 # --- Writing -------------------------------------------------------------------------------
 
 
-def _attribute(instance, actor: User | None) -> None:
+def _change_reason(file, command_user: str | None) -> str:
+    """What the history says about the import: which file, and by which route. A command has
+    no one signed in, so it names the server account that ran it."""
+    name = PurePath(str(getattr(file, "name", "") or "")).name
+    if command_user is not None:
+        reason = f"import_evaluations {name or '(no file name)'} by {command_user}"
+    else:
+        reason = f"web import {name}" if name else CHANGE_REASON
+    return reason[:CHANGE_REASON_LENGTH]
+
+
+def _attribute(instance, actor: User | None, reason: str) -> None:
     if actor is not None:
         instance._history_user = actor
-    instance._change_reason = CHANGE_REASON
+    instance._change_reason = reason
 
 
-def _create_missing(plan: _Plan, actor: User | None, today: dt.date) -> None:
+def _create_missing(plan: _Plan, actor: User | None, reason: str, today: dt.date) -> None:
     for key, value in list(plan.areas.items()):
         if isinstance(value, str):
             area = ServiceArea(name=value)
-            _attribute(area, actor)
+            _attribute(area, actor, reason)
             area.save()
             plan.areas[key] = area
     for key, value in list(plan.teams.items()):
         if isinstance(value, str):
             team = Team(service_area=plan.areas[key[0]], name=value)
-            _attribute(team, actor)
+            _attribute(team, actor, reason)
             team.save()
             plan.teams[key] = team
     new_emails = [key for key, value in plan.evaluators.items() if isinstance(value, str)]
@@ -442,7 +484,7 @@ def _create_missing(plan: _Plan, actor: User | None, today: dt.date) -> None:
         # An account made from history cannot sign in until an administrator activates it.
         user = User(username=username, email=plan.evaluators[key], role=Role.EVALUATOR, is_active=False)
         user.set_unusable_password()
-        _attribute(user, actor)
+        _attribute(user, actor, reason)
         user.save()
         plan.evaluators[key] = user
     for (quarter, type_), cycle in list(plan.cycles.items()):
@@ -456,7 +498,7 @@ def _create_missing(plan: _Plan, actor: User | None, today: dt.date) -> None:
                 status=Cycle.Status.CLOSED if ended else Cycle.Status.OPEN,
                 closed_at=timezone.now() if ended else None,
             )
-            _attribute(cycle, actor)
+            _attribute(cycle, actor, reason)
             cycle.save()
             plan.cycles[(quarter, type_)] = cycle
 
@@ -502,9 +544,9 @@ def _differs(evaluation: Evaluation, name: str, value) -> bool:
     return getattr(evaluation, name) != value
 
 
-def _write(plan: _Plan, actor: User | None) -> None:
+def _write(plan: _Plan, actor: User | None, reason: str) -> None:
     now = timezone.now()
-    _create_missing(plan, actor, timezone.localdate())
+    _create_missing(plan, actor, reason, timezone.localdate())
 
     new: list[Evaluation] = []
     changed: list[Evaluation] = []
@@ -525,14 +567,14 @@ def _write(plan: _Plan, actor: User | None) -> None:
                 evaluation.updated_at = now
                 changed.append(evaluation)
         evaluations.append((row, evaluation))
-    history = {"default_user": actor, "default_change_reason": CHANGE_REASON, "batch_size": BATCH_SIZE}
+    history = {"default_user": actor, "default_change_reason": reason, "batch_size": BATCH_SIZE}
     if new:
         bulk_create_with_history(new, Evaluation, **history)
     if changed:
         bulk_update_with_history(changed, Evaluation, [*EVALUATION_FIELDS, "version", "updated_at"], **history)
 
     _write_pillar_grades(evaluations, plan, history)
-    _write_moderations(evaluations, plan, actor)
+    _write_moderations(evaluations, plan, actor, reason)
 
 
 def _write_pillar_grades(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, history: dict) -> None:
@@ -561,7 +603,9 @@ def _write_pillar_grades(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan
         bulk_update_with_history(changed, PillarGrade, ["grade"], **history)
 
 
-def _write_moderations(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, actor: User | None) -> None:
+def _write_moderations(
+    evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, actor: User | None, reason: str
+) -> None:
     for row, evaluation in evaluations:
         current: Moderation | None = None
         if row["reference"] in plan.existing:
@@ -576,19 +620,23 @@ def _write_moderations(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, 
         if not grade:
             if current is not None:
                 # The file says this evaluation was not moderated (or was never returned).
-                _attribute(current, actor)
+                _attribute(current, actor, reason)
                 current.delete()
             continue
         outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=grade)
         if current is not None and (current.moderated_grade, current.outcome) == (grade, outcome):
             continue
-        moderation_record(
+        moderation = moderation_record(
             evaluation=evaluation,
             moderated_grade=grade,
             moderator=current.moderator if current else None,
             rationale=current.rationale if current else "",
             actor=actor,
         )
+        # The service saves its own copy, so the reason goes on the history row it just wrote.
+        moderation.history.filter(
+            history_id=moderation.history.order_by("-history_id").values("history_id")[:1]
+        ).update(history_change_reason=reason)
 
 
 # --- The door ------------------------------------------------------------------------------
@@ -606,15 +654,22 @@ def _describe_new(plan: _Plan, result: ImportResult) -> None:
 
 
 def evaluations_import(
-    *, file, actor: User | None = None, create_missing: bool = False, dry_run: bool = False
+    *,
+    file,
+    actor: User | None = None,
+    create_missing: bool = False,
+    dry_run: bool = False,
+    command_user: str | None = None,
 ) -> ImportResult:
     """Import practice evaluations from a CSV file (bytes, text or a file object), all or
-    nothing. A reference already in PQA is updated, never duplicated. Unknown service areas,
-    teams and evaluators are problems unless `create_missing`, which creates them (evaluator
-    accounts inactive, with no usable password). With `dry_run` the file is only checked and
-    the result says what would happen."""
+    nothing. A reference already in PQA is updated, never duplicated, unless it is a live
+    evaluation or another child's. Unknown service areas, teams and evaluators are problems
+    unless `create_missing`, which creates them (evaluator accounts inactive, with no usable
+    password). With `dry_run` the file is only checked and the result says what would happen.
+    `command_user` is the server account running the command; the history names it."""
     result = ImportResult(dry_run=dry_run)
     problems = _Problems()
+    reason = _change_reason(file, command_user)
     text = _read_text(file)
     if isinstance(text, Problem):
         result.problems = [text]
@@ -629,7 +684,7 @@ def evaluations_import(
             result.updated = len(plan.rows) - result.created
             _describe_new(plan, result)
             if not dry_run:
-                _write(plan, actor)
+                _write(plan, actor, reason)
     except IntegrityError:
         # Someone else changed the same records while this file was being imported.
         result.created = result.updated = 0
@@ -637,7 +692,18 @@ def evaluations_import(
             Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
         ]
     if result.ok and not dry_run:
-        audit.event(audit.IMPORT, user=getattr(actor, "pk", None), what="evaluations", rows=result.imported)
+        if command_user is None:
+            audit.event(audit.IMPORT, user=getattr(actor, "pk", None), what="evaluations", rows=result.imported)
+        else:
+            # Like an export by command; the server account only as a keyed hash, as the log
+            # never holds a username (the history's change reason has it in plain).
+            audit.event(
+                audit.IMPORT,
+                user=getattr(actor, "pk", None) or "command",
+                what="evaluations",
+                rows=result.imported,
+                os_account=audit.account_hash(command_user),
+            )
     return result
 
 

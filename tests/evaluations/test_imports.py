@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from evaluations.imports import COLUMNS, evaluations_import
 from evaluations.models import Cycle, CycleType, Evaluation, Moderation, PillarGrade
+from pqa import audit
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter
-from tests.factories import CycleFactory, UserFactory, completed_evaluation
+from tests.factories import CycleFactory, EvaluationFactory, UserFactory, completed_evaluation
 
 DATA = Path(__file__).parent / "data"
 
@@ -261,11 +262,68 @@ def test_re_importing_keeps_an_evaluation_in_its_round_of_the_quarter(run, known
     CycleFactory(quarter="2024-25-Q1", type=CycleType.TRUST_WIDE, title="April round")
     june = CycleFactory(quarter="2024-25-Q1", type=CycleType.TRUST_WIDE, title="June round")
     existing = completed_evaluation(
-        reference="PE-2024-0001", cycle=june, team=known["team"], evaluator=known["evaluator"]
+        reference="PE-2024-0001", child_ref="1000001", cycle=june, team=known["team"], evaluator=known["evaluator"]
     )
     run(csv_text(completed_row()))
     existing.refresh_from_db()
     assert existing.cycle == june
+
+
+@pytest.mark.parametrize(
+    ("status", "label"), [(Evaluation.Status.ALLOCATED, "allocated"), (Evaluation.Status.IN_PROGRESS, "in progress")]
+)
+def test_a_reference_that_is_a_live_evaluation_in_pqa_is_refused_and_its_draft_is_untouched(
+    rejected, known, status, label
+):
+    draft = EvaluationFactory(
+        reference="PE-2024-0001",
+        child_ref="1000001",
+        status=status,
+        strengths="The evaluator's draft",
+        team=known["team"],
+        evaluator=known["evaluator"],
+    )
+    text = csv_text(completed_row(), completed_row(reference="PE-2024-0002"))
+    assert rejected(text) == [
+        f"row 2, column reference: PE-2024-0001 is an evaluation in progress in PQA ({label}): an import may only "
+        "update evaluations that were completed or not returned"
+    ]
+    draft.refresh_from_db()
+    assert (draft.status, draft.child_ref, draft.strengths, draft.version) == (
+        status,
+        "1000001",
+        "The evaluator's draft",
+        1,
+    )
+    assert Evaluation.objects.count() == 1
+    assert not PillarGrade.objects.exists()
+
+
+def test_a_reference_that_is_another_childs_evaluation_in_pqa_is_refused(rejected, known):
+    other = completed_evaluation(
+        reference="PE-2024-0001", child_ref="2000002", team=known["team"], evaluator=known["evaluator"]
+    )
+    history = Evaluation.history.count()
+    assert rejected(csv_text(completed_row(child_ref="1000001"))) == [
+        "row 2, column child_ref: PE-2024-0001 is the evaluation of another child (case 2000002) in PQA: "
+        "check the reference and the case id"
+    ]
+    other.refresh_from_db()
+    assert (other.child_ref, other.version) == ("2000002", 1)
+    assert Evaluation.history.count() == history
+
+
+def test_an_evaluation_pqa_recorded_as_not_returned_may_be_completed_by_an_import(run, known):
+    EvaluationFactory(
+        reference="PE-2024-0001",
+        child_ref="1000001",
+        status=Evaluation.Status.NOT_RETURNED,
+        team=known["team"],
+        evaluator=known["evaluator"],
+    )
+    out, _ = run(csv_text(completed_row()))
+    assert out == "imported 1 evaluations (0 created, 1 updated)\n"
+    assert Evaluation.objects.get().status == Evaluation.Status.COMPLETED
 
 
 # --- Moderation ----------------------------------------------------------------------------
@@ -322,6 +380,33 @@ def test_an_update_is_recorded_in_the_history_as_a_change(run, known, practice_h
     assert latest.overall_grade == "outstanding"
 
 
+def test_a_command_import_without_an_actor_names_the_command_the_file_and_the_server_account(
+    run, known, monkeypatch, caplog
+):
+    monkeypatch.setattr("getpass.getuser", lambda: "ops-admin")
+    caplog.set_level("INFO", logger="pqa.audit")
+    run(csv_text(completed_row(moderated_grade="good")))
+    run(csv_text(completed_row(overall_grade="outstanding", grade_planning="good", moderated_grade="good")))
+    reason = "import_evaluations evaluations.csv by ops-admin"
+    rows = [
+        *Evaluation.history.all(),
+        *PillarGrade.history.all(),
+        *Moderation.history.all(),
+        *Cycle.history.all(),
+    ]
+    assert {item.history_type for item in rows} == {"+", "~"}
+    assert {(item.history_change_reason, item.history_user) for item in rows} == {(reason, None)}
+    lines = [record.getMessage() for record in caplog.records if record.name == "pqa.audit"]
+    # The audit log keeps its rule of no usernames: the server account only as a keyed hash.
+    assert (
+        lines
+        == [
+            f"import user=command what=evaluations rows=1 os_account={audit.account_hash('ops-admin')}",
+        ]
+        * 2
+    )
+
+
 def test_an_unknown_actor_is_a_clear_error(write_csv, known):
     with pytest.raises(CommandError, match="no account has this e-mail address"):
         call_command("import_evaluations", write_csv(csv_text(completed_row())), "--actor", "nobody@trust.example")
@@ -374,6 +459,17 @@ def test_a_bad_grade_is_a_problem(rejected, known):
         "row 2, column overall_grade: 'Very good' is not a grade: use one of outstanding, good, "
         "requires_improvement, inadequate"
     ]
+
+
+@pytest.mark.parametrize("name", ["Jo Bloggs", "Smith", "bloggs-jo"])
+def test_a_childs_name_in_place_of_a_case_id_is_refused_and_nothing_is_imported(rejected, known, name):
+    text = csv_text(completed_row(reference="PE-2024-0002"), completed_row(child_ref=name))
+    assert rejected(text) == [
+        f"row 3, column child_ref: '{name}' is not a case id: use the id from the case system (letters, digits "
+        "and dashes with at least one digit, no spaces, at most 40 characters), never a name"
+    ]
+    assert not Evaluation.objects.exists()
+    assert not Cycle.objects.exists()
 
 
 def test_a_bad_moderated_grade_is_a_problem(rejected, known):
@@ -684,6 +780,22 @@ def test_a_bad_file_on_the_web_lists_every_problem_and_changes_nothing(client_fo
     assert "row 2, column overall_grade: &#x27;great&#x27; is not a grade" in content
     assert "row 3, column team: &#x27;Nowhere&#x27; is not a team in Children in Care" in content
     assert not Evaluation.objects.exists()
+
+
+def test_a_childs_name_on_the_web_is_refused_and_nothing_is_imported(client_for, practice_hub, known):
+    text = csv_text(completed_row(), completed_row(reference="PE-2024-0002", child_ref="Jo Bloggs"))
+    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)})
+    content = response.content.decode()
+    assert "The file has 1 problem: nothing was imported" in content
+    assert "row 3, column child_ref: &#x27;Jo Bloggs&#x27; is not a case id" in content
+    assert not Evaluation.objects.exists()
+
+
+def test_a_web_import_names_the_file_in_the_history(client_for, practice_hub, known):
+    client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(csv_text(completed_row()), "q1.csv")})
+    latest = Evaluation.objects.get().history.get()
+    assert (latest.history_user, latest.history_change_reason) == (practice_hub, "web import q1.csv")
+    assert {item.history_change_reason for item in PillarGrade.history.all()} == {"web import q1.csv"}
 
 
 def test_checking_a_file_on_the_web_changes_nothing(client_for, practice_hub, known):

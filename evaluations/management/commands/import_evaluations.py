@@ -1,5 +1,6 @@
 """python manage.py import_evaluations PATH.csv [--create-missing] [--dry-run] [--actor EMAIL]"""
 
+import getpass
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -38,7 +39,13 @@ class Command(BaseCommand):
             if person is None:
                 raise CommandError(f"--actor {actor}: no account has this e-mail address")
         with file.open("rb") as handle:
-            result = evaluations_import(file=handle, actor=person, create_missing=create_missing, dry_run=dry_run)
+            result = evaluations_import(
+                file=handle,
+                actor=person,
+                create_missing=create_missing,
+                dry_run=dry_run,
+                command_user=_server_account(),
+            )
         if not result.ok:
             for problem in result.problems:
                 self.stderr.write(str(problem))
@@ -47,3 +54,11 @@ class Command(BaseCommand):
         if dry_run or verbosity > 1:
             for line in result.also_created:
                 self.stdout.write(f"{'would create' if dry_run else 'created'} {line}")
+
+
+def _server_account() -> str:
+    """Who ran the command on the server, for the history: nobody signs in to a command."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry, e.g. in some containers
+        return "unknown"
