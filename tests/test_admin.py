@@ -350,13 +350,19 @@ def open_change_page(client, obj) -> tuple[str, dict]:
     return url, resubmit_data(client.get(url))
 
 
-@pytest.mark.parametrize("model", VERSIONED, ids=lambda model: model._meta.label)
-def test_the_second_administrators_save_is_refused_and_the_first_ones_is_kept(admin_for, second_admin, records, model):
-    obj, field = records[model], EDITED[model]
-    url, first = open_change_page(admin_for, obj)
+def both_open_the_change_page(first_admin, second_admin, obj, field) -> tuple[str, dict, dict]:
+    """Both administrators open the same page, then each types something different."""
+    url, first = open_change_page(first_admin, obj)
     _, second = open_change_page(second_admin, obj)
     first[field] = "Saved by the first administrator."
     second[field] = "Typed by the second administrator."
+    return url, first, second
+
+
+@pytest.mark.parametrize("model", VERSIONED, ids=lambda model: model._meta.label)
+def test_the_second_administrators_save_is_refused_and_the_first_ones_is_kept(admin_for, second_admin, records, model):
+    obj, field = records[model], EDITED[model]
+    url, first, second = both_open_the_change_page(admin_for, second_admin, obj, field)
 
     assert admin_for.post(url, first).status_code == 302
     response = second_admin.post(url, second)
@@ -375,10 +381,7 @@ def test_a_save_that_lands_between_the_check_and_the_write_is_still_refused(
     admin_for, second_admin, records, model, monkeypatch
 ):
     obj, field = records[model], EDITED[model]
-    url, first = open_change_page(admin_for, obj)
-    _, second = open_change_page(second_admin, obj)
-    first[field] = "Saved by the first administrator."
-    second[field] = "Typed by the second administrator."
+    url, first, second = both_open_the_change_page(admin_for, second_admin, obj, field)
     assert admin_for.post(url, first).status_code == 302
 
     # The second save's form check runs as if the first save had not yet committed.
