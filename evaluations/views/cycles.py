@@ -68,10 +68,16 @@ def _cycle(pk: int) -> Cycle:
     return _with_rate(get_object_or_404(selectors.cycles_with_progress(), pk=pk))
 
 
-def _show_errors(request, error: Exception) -> None:
-    texts = error.messages if isinstance(error, ValidationError) else [str(error)]
-    for text in texts:
-        messages.error(request, text)
+def _refused(form, error: Exception, field: str) -> None:
+    """A service's refusal as a form error: in the error summary at the top, beside the field it
+    is about (`field` when the service does not say), and "Error:" in the page title."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, texts in error.message_dict.items():
+            form.add_error(name if name in form.fields else field, texts)
+    elif isinstance(error, ValidationError):
+        form.add_error(field, error.messages)
+    else:
+        form.add_error(field, str(error))
 
 
 def _closed(request, cycle: Cycle):
@@ -156,9 +162,9 @@ def allocate_one(request, pk):
         try:
             evaluation = services.evaluation_allocate(cycle=cycle, request=request_, actor=request.user)
         except (EvaluationError, ValidationError) as error:
-            _show_errors(request, error)
+            _refused(form, error, "child_ref")
         except IntegrityError:
-            messages.error(request, CLASHED)
+            form.add_error("child_ref", CLASHED)
         else:
             messages.success(
                 request,
@@ -180,9 +186,9 @@ def allocate_list(request, pk):
         try:
             created = services.evaluations_allocate(cycle=cycle, requests=form.requests, actor=request.user)
         except (EvaluationError, ValidationError) as error:
-            _show_errors(request, error)
+            _refused(form, error, "rows")
         except IntegrityError:
-            messages.error(request, CLASHED)
+            form.add_error("rows", CLASHED)
         else:
             messages.success(request, _allocated_message(len(created), cycle))
             return redirect("evaluations:cycle_detail", pk=cycle.pk)
@@ -222,9 +228,9 @@ def allocate_sample(request, pk):
                 actor=request.user,
             )
         except (EvaluationError, ValidationError) as error:
-            _show_errors(request, error)
+            _refused(form, error, "cases")
         except IntegrityError:
-            messages.error(request, CLASHED)
+            form.add_error("cases", CLASHED)
         else:
             if created:
                 messages.success(request, _sample_message(created, form, cycle))
@@ -245,7 +251,7 @@ def cycle_close(request, pk):
         try:
             marked = services.cycle_close(cycle=cycle, actor=request.user)
         except EvaluationError as error:
-            _show_errors(request, error)
+            messages.error(request, str(error))
         else:
             noun = "evaluation was" if marked == 1 else "evaluations were"
             messages.success(request, f"{cycle} is closed. {marked} {noun} marked not returned.")
@@ -271,7 +277,7 @@ def evaluation_reassign(request, pk):
                 actor=request.user,
             )
         except (EvaluationError, ValidationError) as error:
-            _show_errors(request, error)
+            _refused(form, error, "evaluator")
         else:
             messages.success(
                 request,

@@ -765,3 +765,45 @@ def test_a_service_refusal_during_reassignment_is_shown_as_a_message(
     response = hub_client.post(reverse("evaluations:reassign", args=[evaluation.pk]), {"evaluator": other.pk})
     assert response.status_code == 200
     assert "Only an evaluation that has not been returned can be reassigned" in response.content.decode()
+
+
+# --- A refusal by the service, after the form's own checks passed ---------------------------
+
+
+def test_a_refusal_that_comes_from_the_service_is_shown_as_a_form_error(
+    hub_client, cycle, team, evaluator, monkeypatch
+):
+    """Between the form's checks and the write someone may allocate the same child: the
+    service's refusal reaches the person as any other error, summarised at the top and beside
+    the field, with "Error:" in the page title, and nothing is allocated."""
+
+    def refuse(**kwargs):
+        raise EvaluationError(f"Already allocated in {cycle}: child 1234567.")
+
+    monkeypatch.setattr(services, "evaluation_allocate", refuse)
+    response = hub_client.post(reverse("evaluations:allocate_one", args=[cycle.pk]), allocate_one_data(team, evaluator))
+
+    assert response.status_code == 200
+    assert errors_on(response, "child_ref") == [f"Already allocated in {cycle}: child 1234567."]
+    content = response.content.decode()
+    assert "<title>Error: " in content
+    assert "govuk-error-summary" in content and 'href="#id_child_ref"' in content
+    assert not Evaluation.objects.exists()
+
+
+def test_a_reassignment_the_service_refuses_is_shown_beside_the_evaluator(
+    hub_client, cycle, team, evaluator, make_user, monkeypatch
+):
+    evaluation = EvaluationFactory(cycle=cycle, team=team, evaluator=evaluator)
+    other = make_user(Role.EVALUATOR, username="new.evaluator")
+
+    def refuse(**kwargs):
+        raise EvaluationError(f"{other} cannot sign in, so cannot be given an evaluation.")
+
+    monkeypatch.setattr(services, "evaluation_reassign", refuse)
+    response = hub_client.post(reverse("evaluations:reassign", args=[evaluation.pk]), {"evaluator": other.pk})
+
+    assert errors_on(response, "evaluator") == [f"{other} cannot sign in, so cannot be given an evaluation."]
+    assert "<title>Error: " in response.content.decode()
+    evaluation.refresh_from_db()
+    assert evaluation.evaluator == evaluator
