@@ -183,23 +183,43 @@ class SitAlongsideForms:
             "recommendations": [form.cleaned_data for form in self.recommendations.forms if form.cleaned_data],
         }
 
+    # Where the evaluation form's own fields sit on the page (templates/evaluations/form.html):
+    # the date above the pillars, safeguarding and the child's details below the
+    # recommendations, the rest between the pillars and the feedback.
+    FIELDS_ABOVE_PILLARS = ("evaluation_date",)
+    FIELDS_BELOW_RECOMMENDATIONS = (
+        "safeguarding_concern",
+        "safeguarding_description",
+        "child_age_band",
+        "child_gender",
+        "child_ethnicity",
+    )
+
     def errors_for_summary(self) -> list[tuple[str, str]]:
-        """(anchor, message) pairs for the error summary at the top of the page."""
-        summary = []
-        for form in self.all_forms():
-            for name, errors in form.errors.items():
-                anchor = ""
-                if name in form.fields:
-                    # A group of radios is reached through its first radio.
-                    radios = isinstance(form.fields[name].widget, forms.RadioSelect)
-                    anchor = f"{form[name].auto_id}_0" if radios else form[name].auto_id
-                label = form.fields[name].label if name in form.fields else ""
-                for error in errors:
-                    summary.append(
-                        (anchor, f"{label}: {error}" if label and error.startswith("Enter a valid") else error)
-                    )
-        for error in self.recommendations.non_form_errors():
-            summary.append(("recommendations", error))
+        """(anchor, message) pairs for the error summary at the top of the page, in the order of
+        the page, so the summary reads as the form does."""
+        above, below = self.FIELDS_ABOVE_PILLARS, self.FIELDS_BELOW_RECOMMENDATIONS
+        evaluation_errors = self.evaluation_form.errors
+        summary = _summary_of(
+            self.evaluation_form,
+            [name for name in evaluation_errors if name not in self.evaluation_form.fields or name in above],
+        )
+        for form in self.pillar_forms:
+            summary += _summary_of(form, form.errors)
+        summary += _summary_of(
+            self.evaluation_form,
+            [
+                name
+                for name in self.evaluation_form.fields
+                if name in evaluation_errors and name not in above and name not in below
+            ],
+        )
+        for form in self.feedback_forms:
+            summary += _summary_of(form, form.errors)
+        for form in self.recommendations.forms:
+            summary += _summary_of(form, form.errors)
+        summary += [("recommendations", error) for error in self.recommendations.non_form_errors()]
+        summary += _summary_of(self.evaluation_form, [name for name in below if name in evaluation_errors])
         return summary
 
     def add_problems(self, problems) -> None:
@@ -224,3 +244,18 @@ class SitAlongsideForms:
 
 def grade_descriptors():
     return [(grade, grade.label, GRADE_DESCRIPTORS[grade]) for grade in Grade]
+
+
+def _summary_of(form, names) -> list[tuple[str, str]]:
+    """The summary's (anchor, message) pairs for these fields of one form, in this order."""
+    summary = []
+    for name in names:
+        anchor = ""
+        if name in form.fields:
+            # A group of radios is reached through its first radio.
+            radios = isinstance(form.fields[name].widget, forms.RadioSelect)
+            anchor = f"{form[name].auto_id}_0" if radios else form[name].auto_id
+        label = form.fields[name].label if name in form.fields else ""
+        for error in form.errors[name]:
+            summary.append((anchor, f"{label}: {error}" if label and error.startswith("Enter a valid") else error))
+    return summary

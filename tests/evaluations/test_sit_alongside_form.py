@@ -1,6 +1,7 @@
 """The evaluator's sit-alongside form: drafts, autosave, submission and what others see."""
 
 import datetime as dt
+import re
 from html import escape
 
 import pytest
@@ -338,3 +339,28 @@ def test_a_recommendation_saved_by_autosave_is_kept_when_the_same_page_is_submit
     submit = {**again, "version": Evaluation.objects.get(pk=evaluation.pk).version, "submit": "1"}
     assert client.post(reverse("evaluations:form", args=[evaluation.pk]), submit).status_code == 302
     assert list(evaluation.recommendations.values_list("action", flat=True)) == ["Update the chronology"]
+
+
+def test_the_error_summary_lists_the_problems_in_the_order_of_the_form(client_for, evaluator, evaluation):
+    """Submitting an empty form: the summary reads top to bottom as the page does (the date,
+    the four pillars, then the overall grade and headline questions), and each link reaches
+    a field that is on the page."""
+    empty = {
+        "version": evaluation.version,
+        "submit": "1",
+        "recommendations-TOTAL_FORMS": "0",
+        "recommendations-INITIAL_FORMS": "0",
+        "recommendations-MIN_NUM_FORMS": "0",
+        "recommendations-MAX_NUM_FORMS": "20",
+    }
+    response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), empty)
+    page = response.content.decode()
+    start = page.index("govuk-error-summary__list")
+    end = page.index("</ul>", start)
+    anchors = re.findall(r'href="#([^"]+)"', page[start:end])
+    assert len(anchors) >= 8, page[start:end]
+    body = page[end:]
+    positions = [body.index(f'id="{anchor}"') for anchor in anchors]
+    assert positions == sorted(positions), anchors
+    assert anchors[0] == "id_evaluation_date"
+    assert anchors.index("id_pillar-childs_voice-grade_0") < anchors.index("id_overall_grade_0")
