@@ -10,6 +10,7 @@ from django.utils.decorators import method_decorator
 from pqa import permissions
 from pqa.audit import lockout_username
 from pqa.demo import DEMO_PASSWORD
+from pqa.forms import SignInForm
 from pqa.models import User
 from pqa.sessions import session_seconds_left
 
@@ -37,6 +38,7 @@ def healthz(request):
 
 class PQALoginView(auth_views.LoginView):
     template_name = "registration/login.html"
+    form_class = SignInForm
     redirect_authenticated_user = True
 
     def get_context_data(self, **kwargs):
