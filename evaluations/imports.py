@@ -20,7 +20,8 @@ from pathlib import PurePath
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat, Lower, Upper
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -36,7 +37,7 @@ from evaluations.models import (
     PillarGrade,
 )
 from evaluations.services import moderation_record
-from evaluations.validators import child_ref_problem
+from evaluations.validators import child_ref_problem, reference_problem
 from pqa import audit
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter, QuarterError
@@ -261,11 +262,13 @@ def _check_row(row: _Row, problems: _Problems) -> None:
     for name, limit in LENGTH_LIMITS.items():
         if len(row[name]) > limit:
             problems.add(row.number, name, f"is {len(row[name])} characters long; the most allowed is {limit}")
-    # The bulk writes skip model validation, so the case-id rule (never a name) is applied here.
-    if row["child_ref"] and len(row["child_ref"]) <= LENGTH_LIMITS["child_ref"]:
-        problem = child_ref_problem(row["child_ref"])
-        if problem:
-            problems.add(row.number, "child_ref", problem)
+    # The bulk writes skip model validation, so the rules for the reference and the case id
+    # (ids, never names: both are shown in lists, page titles and e-mail subjects) are applied here.
+    for name, rule in (("reference", reference_problem), ("child_ref", child_ref_problem)):
+        if row[name] and len(row[name]) <= LENGTH_LIMITS[name]:
+            problem = rule(row[name])
+            if problem:
+                problems.add(row.number, name, problem)
 
     if row["quarter"]:
         try:
@@ -378,7 +381,66 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
             cycles.setdefault((row.quarter, row["type"]), None)
         if row["reference"] in existing:
             _check_existing(row, existing[row["reference"]], problems)
+    _check_once_a_cycle(rows, cycles, existing, problems)
     return _Plan(rows, set(header), areas, teams, evaluators, cycles, existing)
+
+
+def _target_cycle(row: _Row, cycles: dict[tuple[str, str], Cycle | None], existing: dict[str, Evaluation]):
+    """The cycle the row will be written in, as `_wanted` chooses it: its pk, or (quarter, type)
+    for a cycle the import will create; None when the row's quarter or type is wrong."""
+    if not row.quarter or row["type"] not in CycleType.values:
+        return None
+    current = existing.get(row["reference"])
+    if current is not None and (current.cycle.quarter, current.cycle.type) == (row.quarter, row["type"]):
+        return current.cycle_id
+    cycle = cycles[(row.quarter, row["type"])]
+    return (row.quarter, row["type"]) if cycle is None else cycle.pk
+
+
+def _check_once_a_cycle(
+    rows: list[_Row], cycles: dict[tuple[str, str], Cycle | None], existing: dict[str, Evaluation], problems: _Problems
+) -> None:
+    """A child is evaluated once in a cycle: not on two rows of the file that land in the same
+    cycle, nor beside another evaluation PQA already holds in it. Case ids are compared
+    whatever their letter case, as allocation compares them."""
+    targets = {row.number: _target_cycle(row, cycles, existing) for row in rows if row["child_ref"]}
+    in_file = {row["reference"] for row in rows}
+    children = sorted({row["child_ref"].upper() for row in rows if targets.get(row.number) is not None})
+    cycle_ids = sorted({target for target in targets.values() if isinstance(target, int)})
+    in_pqa: dict[tuple[int, str], list[str]] = {}
+    if cycle_ids:
+        for chunk in _chunks(children):
+            found = (
+                Evaluation.objects.annotate(key=Upper("child_ref"))
+                .filter(key__in=chunk, cycle_id__in=cycle_ids)
+                .order_by("reference")
+                .values_list("cycle_id", "key", "reference")
+            )
+            for cycle_id, key, reference in found:
+                if reference not in in_file:  # where those go is the file's to say, checked below
+                    in_pqa.setdefault((cycle_id, key), []).append(reference)
+
+    first: dict[tuple[object, str], _Row] = {}
+    for row in rows:
+        target = targets.get(row.number)
+        if target is None:
+            continue
+        child = row["child_ref"].upper()
+        where = f"(quarter {row.quarter}, type {row['type']})"
+        earlier = first.setdefault((target, child), row)
+        if earlier is not row and earlier["reference"] != row["reference"]:  # a repeated reference is its own problem
+            problems.add(
+                row.number,
+                "child_ref",
+                f"case {row['child_ref']} is also on row {earlier.number} in the same cycle {where}",
+            )
+        if isinstance(target, int) and (target, child) in in_pqa:
+            problems.add(
+                row.number,
+                "child_ref",
+                f"case {row['child_ref']} is already in the same cycle {where} in PQA, as "
+                f"{', '.join(in_pqa[(target, child)])}: a child is evaluated once in a cycle",
+            )
 
 
 def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None:
@@ -550,6 +612,7 @@ def _write(plan: _Plan, actor: User | None, reason: str) -> None:
 
     new: list[Evaluation] = []
     changed: list[Evaluation] = []
+    moving: list[int] = []
     evaluations: list[tuple[_Row, Evaluation]] = []
     for row in plan.rows:
         current = plan.existing.get(row["reference"])
@@ -566,7 +629,16 @@ def _write(plan: _Plan, actor: User | None, reason: str) -> None:
                 evaluation.version += 1
                 evaluation.updated_at = now
                 changed.append(evaluation)
+                if "cycle" in differences:
+                    moving.append(evaluation.pk)
         evaluations.append((row, evaluation))
+    # The database holds a child to once a cycle row by row, so an evaluation leaving its cycle
+    # first steps aside under a case id no child has: the file may then put another evaluation
+    # of that child in its place, or swap two. The update below writes the real case id back.
+    for chunk in _chunks(moving):
+        Evaluation.objects.filter(pk__in=chunk).update(
+            child_ref=Concat(Value("moving-"), Cast("pk", output_field=CharField()))
+        )
     history = {"default_user": actor, "default_change_reason": reason, "batch_size": BATCH_SIZE}
     if new:
         bulk_create_with_history(new, Evaluation, **history)

@@ -10,9 +10,10 @@ Evaluation states (one service per transition, see services.py):
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
-from evaluations.validators import validate_child_ref
+from evaluations.validators import validate_child_ref, validate_reference
 from pqa.models import Team
 from pqa.quarters import Quarter, validate_quarter
 
@@ -138,7 +139,10 @@ class Evaluation(models.Model):
     EDITABLE_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS)
 
     reference = models.CharField(
-        max_length=40, unique=True, help_text="The trust's id of the evaluation, e.g. PE-2025-0001."
+        max_length=40,
+        unique=True,
+        validators=[validate_reference],
+        help_text="The trust's id of the evaluation, e.g. PE-2025-0001.",
     )
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="evaluations")
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="evaluations")
@@ -206,6 +210,14 @@ class Evaluation(models.Model):
             models.CheckConstraint(
                 condition=~models.Q(status="completed") | ~models.Q(overall_grade=""),
                 name="completed_evaluation_has_overall_grade",
+            ),
+            # A child is evaluated once in a cycle; case ids are compared as the allocation
+            # service compares them, whatever their letter case.
+            models.UniqueConstraint(
+                Upper("child_ref"),
+                "cycle",
+                name="evaluation_one_child_once_a_cycle",
+                violation_error_message="This child is already in this cycle.",
             ),
         ]
 

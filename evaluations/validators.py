@@ -1,4 +1,5 @@
-"""The child's case id: the only way a child is identified in PQA, never by name."""
+"""The ids PQA keeps in place of names: the child's case id (the only way a child is identified
+in PQA) and the evaluation's reference, both shown in e-mail subjects, page titles and lists."""
 
 import re
 
@@ -26,3 +27,32 @@ def validate_child_ref(value: str) -> None:
     problem = child_ref_problem(value)
     if problem:
         raise ValidationError(problem[0].upper() + problem[1:], code="child_ref")
+
+
+# A trust's own id of an evaluation: PQA's PE-2025-0001, or a spreadsheet's 2019/20-017,
+# SPE_0042, CIC.2021.3. Letters, digits and dashes, slashes, dots or underscores, starting
+# with a letter or digit, with at least one digit and no spaces, so that a name ("Jo Bloggs",
+# "Smith") is never recorded in its place.
+REFERENCE_PATTERN = re.compile(r"^(?=[^\d]*\d)[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$")
+REFERENCE_RULE = (
+    "letters, digits, dashes, slashes, dots and underscores, starting with a letter or digit, "
+    "with at least one digit, no spaces, at most 40 characters"
+)
+
+
+def reference_problem(value: str) -> str | None:
+    """Why this is not an evaluation's reference, or None if it is one."""
+    value = (value or "").strip()
+    if not value:
+        return "enter the evaluation's reference"
+    if REFERENCE_PATTERN.match(value):
+        return None
+    if len(value) > 40:
+        return "the reference is longer than 40 characters"
+    return f"'{value}' is not a reference: use the evaluation's id ({REFERENCE_RULE}), never a name"
+
+
+def validate_reference(value: str) -> None:
+    problem = reference_problem(value)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:], code="reference")

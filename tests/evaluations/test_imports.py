@@ -3,6 +3,7 @@
 import csv
 import datetime as dt
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -22,15 +23,23 @@ from tests.factories import CycleFactory, EvaluationFactory, UserFactory, comple
 DATA = Path(__file__).parent / "data"
 
 
+def child_of(reference: str) -> str:
+    """Each sample reference is its own child, as in a real file, where a child is evaluated once
+    in a cycle: PE-2024-0001 is case 1000001, PE-2024-0002 case 1000002, WARM-0003 case WARM-0003."""
+    match = re.fullmatch(r"PE-2024-(\d{4})", reference)
+    return str(1000000 + int(match[1])) if match else re.sub(r"[^A-Za-z0-9-]", "-", reference)[:40]
+
+
 def completed_row(**values) -> dict[str, str]:
+    reference = values.get("reference", "PE-2024-0001")
     row = {
-        "reference": "PE-2024-0001",
+        "reference": reference,
         "quarter": "2024-25-Q1",
         "type": "trust_wide",
         "status": "completed",
         "service_area": "Children in Care",
         "team": "CiC Team 1",
-        "child_ref": "1000001",
+        "child_ref": child_of(reference),
         "practitioner": "SW-1001",
         "evaluator_email": "eve.evaluator@trust.example",
         "evaluation_date": "2024-05-02",
@@ -541,6 +550,144 @@ def test_a_reference_twice_in_one_file_is_a_problem(rejected, known):
     assert rejected(text) == [
         "row 4, column reference: PE-2024-0001 is also on row 2: a reference may appear only once in a file"
     ]
+
+
+# --- A reference is an id; a child is evaluated once in a cycle -----------------------------
+
+
+REFERENCE_RULE = (
+    "letters, digits, dashes, slashes, dots and underscores, starting with a letter or digit, with at least one "
+    "digit, no spaces, at most 40 characters"
+)
+
+
+@pytest.mark.parametrize("name", ["Jo Bloggs", "Smith", "PE 2025 0001", "O'Brien-2"])
+def test_a_reference_that_is_not_an_id_is_refused_and_nothing_is_imported(rejected, known, name):
+    text = csv_text(completed_row(), completed_row(reference=name, child_ref="1000002"))
+    assert rejected(text) == [
+        f"row 3, column reference: '{name}' is not a reference: use the evaluation's id ({REFERENCE_RULE}), "
+        "never a name"
+    ]
+    assert not Evaluation.objects.exists()
+    assert not Cycle.objects.exists()
+
+
+@pytest.mark.parametrize("reference", ["PE-2025-0001", "2019/20-017", "SPE_0042", "CIC.2021.3", "12345"])
+def test_trusts_own_id_shapes_are_imported_as_references(run, known, reference):
+    out, _ = run(csv_text(completed_row(reference=reference)))
+    assert out == "imported 1 evaluations (1 created, 0 updated)\n"
+    assert Evaluation.objects.get().reference == reference
+
+
+def test_a_name_as_reference_on_the_web_is_refused_and_nothing_is_imported(client_for, practice_hub, known):
+    text = csv_text(completed_row(), completed_row(reference="Jo Bloggs", child_ref="1000002"))
+    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)})
+    content = response.content.decode()
+    assert "The file has 1 problem: nothing was imported" in content
+    assert "row 3, column reference: &#x27;Jo Bloggs&#x27; is not a reference" in content
+    assert not Evaluation.objects.exists()
+
+
+def test_a_child_on_two_rows_of_one_cycle_is_refused_and_nothing_is_imported(rejected, known):
+    text = csv_text(
+        completed_row(),
+        completed_row(reference="PE-2024-0002"),
+        completed_row(reference="PE-2024-0003", child_ref="c-77"),
+        completed_row(reference="PE-2024-0004", child_ref="1000001"),
+        completed_row(reference="PE-2024-0005", child_ref="C-77"),
+    )
+    assert rejected(text) == [
+        "row 5, column child_ref: case 1000001 is also on row 2 in the same cycle (quarter 2024-25-Q1, type "
+        "trust_wide)",
+        "row 6, column child_ref: case C-77 is also on row 4 in the same cycle (quarter 2024-25-Q1, type trust_wide)",
+    ]
+    assert not Evaluation.objects.exists()
+    assert not Cycle.objects.exists()
+
+
+def test_a_child_in_other_quarters_or_types_is_imported(run, known):
+    text = csv_text(
+        completed_row(),
+        completed_row(reference="PE-2024-0002", child_ref="1000001", type="service"),
+        completed_row(
+            reference="PE-2024-0003", child_ref="1000001", quarter="2024-25-Q2", evaluation_date="2024-08-01"
+        ),
+    )
+    out, _ = run(text)
+    assert out == "imported 3 evaluations (3 created, 0 updated)\n"
+    assert Cycle.objects.count() == 3
+
+
+def test_a_child_already_in_the_cycle_in_pqa_is_refused_and_pqa_is_unchanged(run, rejected, known):
+    run(csv_text(completed_row()))
+    before = (Evaluation.history.count(), PillarGrade.history.count(), Cycle.objects.count())
+    text = csv_text(
+        completed_row(reference="PE-2024-0002"), completed_row(reference="PE-2024-0009", child_ref="1000001")
+    )
+    assert rejected(text) == [
+        "row 3, column child_ref: case 1000001 is already in the same cycle (quarter 2024-25-Q1, type trust_wide) "
+        "in PQA, as PE-2024-0001: a child is evaluated once in a cycle"
+    ]
+    assert list(Evaluation.objects.values_list("reference", flat=True)) == ["PE-2024-0001"]
+    assert (Evaluation.history.count(), PillarGrade.history.count(), Cycle.objects.count()) == before
+
+
+def test_a_child_allocated_in_pqa_is_refused_whatever_the_letter_case(rejected, known):
+    cycle = CycleFactory(quarter="2024-25-Q1", type=CycleType.TRUST_WIDE)
+    allocated = EvaluationFactory(cycle=cycle, child_ref="child-7", team=known["team"], evaluator=known["evaluator"])
+    assert rejected(csv_text(completed_row(child_ref="CHILD-7"))) == [
+        "row 2, column child_ref: case CHILD-7 is already in the same cycle (quarter 2024-25-Q1, type trust_wide) "
+        f"in PQA, as {allocated.reference}: a child is evaluated once in a cycle"
+    ]
+    assert Evaluation.objects.get() == allocated
+
+
+def test_a_file_that_moves_a_child_to_another_cycle_may_put_another_evaluation_in_its_place(run, known):
+    run(csv_text(completed_row()))
+    text = csv_text(completed_row(type="service"), completed_row(reference="PE-2024-0002", child_ref="1000001"))
+    out, _ = run(text)
+    assert out == "imported 2 evaluations (1 created, 1 updated)\n"
+    assert dict(Evaluation.objects.values_list("reference", "cycle__type")) == {
+        "PE-2024-0001": "service",
+        "PE-2024-0002": "trust_wide",
+    }
+
+
+def test_a_file_may_swap_the_cycles_of_two_evaluations_of_one_child(run, known):
+    run(csv_text(completed_row(), completed_row(reference="PE-2024-0002", child_ref="1000001", type="service")))
+    text = csv_text(
+        completed_row(type="service"), completed_row(reference="PE-2024-0002", child_ref="1000001", type="trust_wide")
+    )
+    out, _ = run(text)
+    assert out == "imported 2 evaluations (0 created, 2 updated)\n"
+    assert dict(Evaluation.objects.values_list("reference", "cycle__type")) == {
+        "PE-2024-0001": "service",
+        "PE-2024-0002": "trust_wide",
+    }
+    assert set(Evaluation.objects.values_list("child_ref", flat=True)) == {"1000001"}
+    assert {item.child_ref for item in Evaluation.history.all()} == {"1000001"}
+
+
+def test_a_child_in_two_rounds_of_a_quarter_is_re_imported_in_each(run, known):
+    april = CycleFactory(quarter="2024-25-Q1", type=CycleType.TRUST_WIDE, title="April round")
+    june = CycleFactory(quarter="2024-25-Q1", type=CycleType.TRUST_WIDE, title="June round")
+    for reference, cycle in (("PE-2024-0001", april), ("PE-2024-0002", june)):
+        completed_evaluation(
+            reference=reference, child_ref="1000001", cycle=cycle, team=known["team"], evaluator=known["evaluator"]
+        )
+    out, _ = run(csv_text(completed_row(), completed_row(reference="PE-2024-0002", child_ref="1000001")))
+    assert out == "imported 2 evaluations (0 created, 2 updated)\n"
+    assert dict(Evaluation.objects.values_list("reference", "cycle")) == {
+        "PE-2024-0001": april.pk,
+        "PE-2024-0002": june.pk,
+    }
+
+
+def test_importing_the_same_file_twice_updates_every_row_and_creates_none(run, known):
+    text = (DATA / "evaluations.csv").read_text()
+    assert run(text)[0] == "imported 4 evaluations (4 created, 0 updated)\n"
+    assert run(text)[0] == "imported 4 evaluations (0 created, 4 updated)\n"
+    assert Evaluation.objects.count() == 4
 
 
 def test_a_value_beyond_the_header_is_a_problem(rejected, known):
