@@ -65,6 +65,44 @@ def _take_next_version(obj, based_on_version) -> None:
     obj.version = current + 1
 
 
+class VersionedInlineFormSet(forms.BaseInlineFormSet):
+    """Deleting a row is a change too: a row someone changed after the page was opened is not
+    deleted (the forms' own checks are skipped for rows marked for deletion)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if not form.instance.pk:
+                continue
+            current = type(form.instance)._default_manager.filter(pk=form.instance.pk)
+            version = current.values_list("version", flat=True).first()
+            if version is not None and _based_on(form) != version:
+                raise forms.ValidationError(
+                    f"Someone else changed this {form.instance._meta.verbose_name} after you opened the page "
+                    f"(it is now version {version}), so it has not been deleted and nothing here was saved: "
+                    "open the page again to see their changes.",
+                    code="conflict",
+                )
+
+
+def _based_on(form) -> int | None:
+    value = form.data.get(form.add_prefix("based_on_version"))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _delete_if_unchanged(instance, based_on_version, user) -> None:
+    """Delete under the row lock, unless it changed after the page's check (then raise, and the
+    admin shows the form again with the conflict)."""
+    current = type(instance)._default_manager.select_for_update().values_list("version", flat=True).get(pk=instance.pk)
+    if current != based_on_version:
+        raise services.ConcurrentEditError(current, None, None)
+    instance._history_user = user
+    instance.delete()
+
+
 class VersionedAdmin(HistoryAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -142,12 +180,13 @@ class EvaluationFeedbackInline(admin.StackedInline):
 class RecommendationInline(admin.TabularInline):
     model = Recommendation
     form = VersionedForm
+    formset = VersionedInlineFormSet
     extra = 0
     fields = ("action", "owner", "due_date", "status", "completed_at", "based_on_version")
     readonly_fields = ("status", "completed_at")
 
 
-class ModerationInlineFormSet(forms.BaseInlineFormSet):
+class ModerationInlineFormSet(VersionedInlineFormSet):
     def clean(self):
         super().clean()
         changed = any(form.has_changed() for form in self.forms if not self._should_delete_form(form))
@@ -347,17 +386,21 @@ class EvaluationAdmin(VersionedAdmin):
                 if isinstance(instance, Recommendation) and instance.pk:
                     _take_next_version(instance, based_on[instance.pk])
                 instance.save()
+            deleted_forms = {item.instance.pk: item for item in formset.deleted_forms}
             for instance in formset.deleted_objects:
-                instance._history_user = request.user
-                instance.delete()
+                based_on = _based_on(deleted_forms[instance.pk]) if instance.pk in deleted_forms else None
+                if isinstance(instance, Recommendation):
+                    _delete_if_unchanged(instance, based_on, request.user)
+                else:
+                    instance._history_user = request.user
+                    instance.delete()
             return
         # The admin's change message reads these lists, which formset.save() would have set.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for inline_form in formset.forms:
             if formset._should_delete_form(inline_form):
                 if inline_form.instance.pk:
-                    inline_form.instance._history_user = request.user
-                    inline_form.instance.delete()
+                    _delete_if_unchanged(inline_form.instance, _based_on(inline_form), request.user)
                     formset.deleted_objects.append(inline_form.instance)
                 continue
             if not inline_form.has_changed():

@@ -462,6 +462,41 @@ def test_an_inline_edit_on_the_evaluation_page_is_refused_if_someone_changed_tha
     assert evaluation.version == 1
 
 
+@pytest.mark.parametrize(
+    ("model", "field", "delete_field"),
+    [(Moderation, "rationale", "moderation-0-DELETE"), (Recommendation, "action", "recommendations-0-DELETE")],
+    ids=["moderation", "recommendation"],
+)
+def test_deleting_a_row_someone_changed_since_the_page_was_opened_is_refused(
+    admin_for, second_admin, records, model, field, delete_field
+):
+    evaluation, obj = records[Evaluation], records[model]
+    url, data = open_change_page(admin_for, evaluation)
+    obj_url, theirs = open_change_page(second_admin, obj)
+    theirs[field] = "Saved on its own page."
+    assert second_admin.post(obj_url, theirs).status_code == 302
+
+    data[delete_field] = "on"
+    response = admin_for.post(url, data)
+
+    assert response.status_code == 200
+    assert "so it has not been deleted" in response.content.decode()
+    assert model.objects.filter(pk=obj.pk, **{field: "Saved on its own page."}).exists()
+
+
+@pytest.mark.parametrize(
+    ("model", "delete_field"),
+    [(Moderation, "moderation-0-DELETE"), (Recommendation, "recommendations-0-DELETE")],
+    ids=["moderation", "recommendation"],
+)
+def test_deleting_an_unchanged_row_on_the_evaluation_page_works(admin_for, records, model, delete_field):
+    obj = records[model]
+    url, data = open_change_page(admin_for, records[Evaluation])
+    data[delete_field] = "on"
+    assert admin_for.post(url, data).status_code == 302
+    assert not model.objects.filter(pk=obj.pk).exists()
+
+
 def test_an_inline_recommendation_edit_bumps_its_version(admin_for, records):
     url, data = open_change_page(admin_for, records[Evaluation])
     data["recommendations-0-action"] = "Update the chronology this week."
