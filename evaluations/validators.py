@@ -13,14 +13,20 @@ CHILD_REF_RULE = "letters, digits and dashes with at least one digit, no spaces,
 
 def child_ref_problem(value: str) -> str | None:
     """Why this is not a child's case id, or None if it is one."""
+    return _id_problem(
+        value, CHILD_REF_PATTERN, CHILD_REF_RULE, "case id", "the child's case id", "the id from the case system"
+    )
+
+
+def _id_problem(value: str, pattern: re.Pattern, rule: str, noun: str, what: str, use: str) -> str | None:
     value = (value or "").strip()
     if not value:
-        return "enter the child's case id"
-    if CHILD_REF_PATTERN.match(value):
+        return f"enter {what}"
+    if pattern.match(value):
         return None
     if len(value) > 40:
-        return "the case id is longer than 40 characters"
-    return f"'{value}' is not a case id: use the id from the case system ({CHILD_REF_RULE}), never a name"
+        return f"the {noun} is longer than 40 characters"
+    return f"'{value}' is not a {noun}: use {use} ({rule}), never a name"
 
 
 def validate_child_ref(value: str) -> None:
@@ -42,14 +48,9 @@ REFERENCE_RULE = (
 
 def reference_problem(value: str) -> str | None:
     """Why this is not an evaluation's reference, or None if it is one."""
-    value = (value or "").strip()
-    if not value:
-        return "enter the evaluation's reference"
-    if REFERENCE_PATTERN.match(value):
-        return None
-    if len(value) > 40:
-        return "the reference is longer than 40 characters"
-    return f"'{value}' is not a reference: use the evaluation's id ({REFERENCE_RULE}), never a name"
+    return _id_problem(
+        value, REFERENCE_PATTERN, REFERENCE_RULE, "reference", "the evaluation's reference", "the evaluation's id"
+    )
 
 
 def validate_reference(value: str) -> None:
