@@ -506,6 +506,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     assert "DJANGO_SECRET_KEY is required when DJANGO_DEBUG=0" in result.stderr
 
 
+def test_a_migration_check_needs_no_secret_key_but_nothing_else_starts_without_one():
+    """makemigrations only reads the code, so it runs with a throwaway key; the same bare
+    environment still stops every other command."""
+    result = _manage("makemigrations", "--check", "--dry-run", DJANGO_DEBUG="0")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    for command in (["migrate", "--check"], ["runserver", "--noreload"], ["check", "--deploy"]):
+        refused = _manage(*command, DJANGO_DEBUG="0")
+        assert refused.returncode != 0
+        assert "DJANGO_SECRET_KEY is required" in refused.stderr, command
+
+
 def test_production_settings_pass_check_deploy():
     result = _manage(
         "check",
