@@ -190,7 +190,7 @@ class ModerationInlineFormSet(VersionedInlineFormSet):
     def clean(self):
         super().clean()
         changed = any(form.has_changed() for form in self.forms if not self._should_delete_form(form))
-        if changed and self.instance.status != Evaluation.Status.COMPLETED:
+        if changed and self.instance.status != Evaluation.Status.RETURNED:
             raise forms.ValidationError("Only a returned evaluation can be moderated.")
 
 
@@ -449,7 +449,7 @@ class ModerationForm(VersionedForm):
 
     def clean_evaluation(self):
         evaluation = self.cleaned_data["evaluation"]
-        if evaluation and evaluation.status != Evaluation.Status.COMPLETED:
+        if evaluation and evaluation.status != Evaluation.Status.RETURNED:
             raise forms.ValidationError("Only a returned evaluation can be moderated.")
         return evaluation
 

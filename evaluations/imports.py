@@ -48,7 +48,7 @@ CHANGE_REASON = "Imported from a CSV file"
 CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
 BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under SQLite's limits
 
-IMPORT_STATUSES = (Status.COMPLETED.value, Status.NOT_RETURNED.value)
+IMPORT_STATUSES = (Status.RETURNED.value, Status.NOT_RETURNED.value)
 PILLAR_COLUMNS = {f"grade_{pillar}": pillar for pillar in Pillar.values}
 DEMOGRAPHIC_COLUMNS = ("child_age_band", "child_gender", "child_ethnicity")
 
@@ -63,9 +63,9 @@ REQUIRED_COLUMNS = (
     "practitioner",
     "evaluator_email",
 )
-COMPLETED_COLUMNS = ("evaluation_date", *PILLAR_COLUMNS, "overall_grade", *HeadlineQuestion.values)
+RETURNED_COLUMNS = ("evaluation_date", *PILLAR_COLUMNS, "overall_grade", *HeadlineQuestion.values)
 OPTIONAL_COLUMNS = ("moderated_grade", *DEMOGRAPHIC_COLUMNS)
-COLUMNS = (*REQUIRED_COLUMNS, *COMPLETED_COLUMNS, *OPTIONAL_COLUMNS)
+COLUMNS = (*REQUIRED_COLUMNS, *RETURNED_COLUMNS, *OPTIONAL_COLUMNS)
 GRADE_COLUMNS = (*PILLAR_COLUMNS, "overall_grade", "moderated_grade")
 
 DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -170,7 +170,7 @@ class _Row:
 
     @property
     def completed(self) -> bool:
-        return self["status"] == Status.COMPLETED
+        return self["status"] == Status.RETURNED
 
 
 class _Problems(list):
@@ -216,9 +216,9 @@ def _check_header(header: list[str], records: list[list[str]], problems: _Proble
     if "status" in seen:
         position = header.index("status")
         any_completed = any(
-            len(record) > position and record[position].strip() == Status.COMPLETED for record in records
+            len(record) > position and record[position].strip() == Status.RETURNED for record in records
         )
-        for name in COMPLETED_COLUMNS:
+        for name in RETURNED_COLUMNS:
             if name not in seen and any_completed:
                 problems.add(1, name, "this column is missing from the header; completed evaluations need it")
 
@@ -290,15 +290,15 @@ def _check_row(row: _Row, problems: _Problems) -> None:
     status = row["status"]
     if status and status not in IMPORT_STATUSES:
         problems.add(row.number, "status", f"'{status}' is not a status: use one of {_choices(IMPORT_STATUSES)}")
-    elif status == Status.COMPLETED:
-        for name in COMPLETED_COLUMNS:
+    elif status == Status.RETURNED:
+        for name in RETURNED_COLUMNS:
             if not row[name]:
                 problems.add(row.number, name, "a value is required when the status is completed")
-        for name in (*COMPLETED_COLUMNS, "moderated_grade"):
+        for name in (*RETURNED_COLUMNS, "moderated_grade"):
             if row[name]:
                 _check_value(row, name, problems)
     elif status == Status.NOT_RETURNED:
-        for name in (*COMPLETED_COLUMNS, "moderated_grade"):
+        for name in (*RETURNED_COLUMNS, "moderated_grade"):
             if row[name]:
                 problems.add(
                     row.number,

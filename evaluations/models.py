@@ -133,7 +133,8 @@ class Evaluation(models.Model):
     class Status(models.TextChoices):
         ALLOCATED = "allocated", "Allocated"
         IN_PROGRESS = "in_progress", "In progress"
-        COMPLETED = "completed", "Returned"
+        # "completed" is the contract's code (evaluations-csv.md); the word everywhere else is "returned".
+        RETURNED = "completed", "Returned"
         NOT_RETURNED = "not_returned", "Not returned"
 
     EDITABLE_STATUSES = (Status.ALLOCATED, Status.IN_PROGRESS)

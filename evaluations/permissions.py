@@ -13,7 +13,7 @@ def can_read_evaluation(user, evaluation: Evaluation) -> bool:
         is_team_manager(user)
         and user.team_id is not None
         and evaluation.team_id == user.team_id
-        and evaluation.status == Evaluation.Status.COMPLETED
+        and evaluation.status == Evaluation.Status.RETURNED
     )
 
 

@@ -40,7 +40,7 @@ def evaluations_visible_to(user) -> QuerySet[Evaluation]:
         return queryset
     scope = Q(evaluator=user)
     if is_team_manager(user) and user.team_id:
-        scope |= Q(team_id=user.team_id, status=Status.COMPLETED)
+        scope |= Q(team_id=user.team_id, status=Status.RETURNED)
     return queryset.filter(scope)
 
 
@@ -93,7 +93,7 @@ def cycles_with_progress() -> QuerySet[Cycle]:
         allocated=Count("evaluations"),
         not_started=Count("evaluations", filter=Q(evaluations__status=Status.ALLOCATED)),
         in_progress=Count("evaluations", filter=Q(evaluations__status=Status.IN_PROGRESS)),
-        returned=Count("evaluations", filter=Q(evaluations__status=Status.COMPLETED)),
+        returned=Count("evaluations", filter=Q(evaluations__status=Status.RETURNED)),
         not_returned=Count("evaluations", filter=Q(evaluations__status=Status.NOT_RETURNED)),
         overdue=Count(
             "evaluations",
@@ -132,7 +132,7 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
         scope &= Q(team__service_area=area)
         service_area = area.name
 
-    completed = Q(status=Status.COMPLETED)
+    completed = Q(status=Status.RETURNED)
     moderated = completed & Q(moderation__isnull=False)
     aggregates = {
         "completed": Count("pk", filter=completed),

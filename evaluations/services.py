@@ -489,7 +489,7 @@ def evaluation_submit(*, evaluation: Evaluation, actor: User, expected_version: 
     problems = evaluation_problems(locked)
     if problems:
         raise IncompleteEvaluation(problems)
-    locked.status = Status.COMPLETED
+    locked.status = Status.RETURNED
     locked.submitted_at = timezone.now()
     locked.version += 1
     _attribute(locked, actor)
@@ -514,7 +514,7 @@ def moderation_record(
     lowered the evaluator's grade is derived here, never typed. Changing an existing
     moderation needs the version it was based on (ConcurrentEditError otherwise)."""
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if evaluation.status != Status.COMPLETED:
+    if evaluation.status != Status.RETURNED:
         raise EvaluationError("Only a returned evaluation can be moderated.")
     if moderated_grade not in Grade.values:
         raise ValidationError({"moderated_grade": f"'{moderated_grade}' is not a grade"})

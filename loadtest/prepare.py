@@ -109,7 +109,7 @@ def prepare(*, evaluators: int, per_evaluator: int, leaders: int) -> dict[str, i
 def submitted_count() -> int:
     """Evaluations returned (completed) by the load-test evaluators: what reconciles with Locust."""
     return Evaluation.objects.filter(
-        evaluator__username__startswith=EVALUATOR_PREFIX, status=Evaluation.Status.COMPLETED
+        evaluator__username__startswith=EVALUATOR_PREFIX, status=Evaluation.Status.RETURNED
     ).count()
 
 

@@ -64,7 +64,7 @@ class EvaluationFactory(factory.django.DjangoModelFactory):
 def completed_evaluation(*, grade=Grade.GOOD, pillar_grade=None, **kwargs) -> Evaluation:
     """A returned evaluation with every pillar graded and every headline question answered."""
     values = {
-        "status": Evaluation.Status.COMPLETED,
+        "status": Evaluation.Status.RETURNED,
         "overall_grade": grade,
         "evaluation_date": dt.date(2025, 5, 1),
         "intervention_appropriate": "yes",

@@ -129,7 +129,7 @@ def world(db):
     cycle = CycleFactory(quarter="2025-26-Q1")
     draft = EvaluationFactory(cycle=cycle, team=team, evaluator=people[OWNER], due_date=dt.date(2025, 6, 30))
     returned = completed_evaluation(cycle=cycle, team=team, evaluator=people[OWNER])
-    assert returned.status == Evaluation.Status.COMPLETED
+    assert returned.status == Evaluation.Status.RETURNED
     concern = EvaluationFactory(
         cycle=cycle,
         team=team,

@@ -162,7 +162,7 @@ def test_evaluation_filters(admin_for, two_evaluations):
     first, second = two_evaluations
     assert changelist_references(admin_for, cycle__quarter="2025-26-Q2") == {second.reference}
     assert changelist_references(admin_for, cycle__type__exact=CycleType.TRUST_WIDE) == {first.reference}
-    assert changelist_references(admin_for, status__exact=Status.COMPLETED) == {first.reference}
+    assert changelist_references(admin_for, status__exact=Status.RETURNED) == {first.reference}
     area = second.team.service_area_id
     assert changelist_references(admin_for, team__service_area__id__exact=area) == {second.reference}
     assert changelist_references(admin_for, overall_grade__exact=Grade.REQUIRES_IMPROVEMENT) == {first.reference}
@@ -295,7 +295,7 @@ def test_saving_the_change_page_keeps_the_workflow_and_bumps_the_version(admin_f
     assert response.status_code == 302, response.context["adminform"].form.errors or response.context["errors"]
     evaluation.refresh_from_db()
     assert evaluation.strengths == "Clear analysis of risk."
-    assert evaluation.status == Status.COMPLETED
+    assert evaluation.status == Status.RETURNED
     assert evaluation.version == 2
     assert evaluation.history.latest().history_user == administrator
     assert evaluation.moderation.outcome == Moderation.Outcome.DOWNGRADED

@@ -31,7 +31,7 @@ PAGE_SIZE = 50
 STATUS_TAGS = {
     Evaluation.Status.ALLOCATED: "govuk-tag--grey",
     Evaluation.Status.IN_PROGRESS: "govuk-tag--blue",
-    Evaluation.Status.COMPLETED: "govuk-tag--green",
+    Evaluation.Status.RETURNED: "govuk-tag--green",
     Evaluation.Status.NOT_RETURNED: "govuk-tag--red",
 }
 CLASHED = "Someone else allocated evaluations in this cycle at the same moment, so nothing was allocated: try again."

@@ -119,7 +119,7 @@ def test_an_evaluator_fills_in_reloads_and_submits_the_form(
     page.screenshot(path=str(artifacts / "03-submitted.png"), full_page=True)
 
     evaluation.refresh_from_db()
-    assert evaluation.status == Evaluation.Status.COMPLETED
+    assert evaluation.status == Evaluation.Status.RETURNED
     assert dict(evaluation.pillar_grades.values_list("pillar", "grade")) == dict.fromkeys(Pillar.values, "good")
     assert evaluation.strengths == "The practitioner knows the child really well."
     # Every page of the journey ran under the Content Security Policy without a refusal.

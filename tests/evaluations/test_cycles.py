@@ -195,7 +195,7 @@ def test_reassigning_moves_an_unreturned_evaluation_and_tells_the_new_evaluator(
 
 def test_a_returned_evaluation_cannot_be_reassigned(cycle, team, evaluator, practice_hub):
     evaluation = EvaluationFactory(
-        cycle=cycle, team=team, evaluator=evaluator, status=Status.COMPLETED, overall_grade="good"
+        cycle=cycle, team=team, evaluator=evaluator, status=Status.RETURNED, overall_grade="good"
     )
     with pytest.raises(EvaluationError, match="not been returned"):
         services.evaluation_reassign(evaluation=evaluation, evaluator=practice_hub, actor=practice_hub)
@@ -204,15 +204,15 @@ def test_a_returned_evaluation_cannot_be_reassigned(cycle, team, evaluator, prac
 def test_closing_a_cycle_marks_the_unreturned_as_not_returned_and_a_second_close_is_refused(cycle, team, practice_hub):
     EvaluationFactory(cycle=cycle, team=team, status=Status.ALLOCATED)
     EvaluationFactory(cycle=cycle, team=team, status=Status.IN_PROGRESS)
-    returned = EvaluationFactory(cycle=cycle, team=team, status=Status.COMPLETED, overall_grade="good")
+    returned = EvaluationFactory(cycle=cycle, team=team, status=Status.RETURNED, overall_grade="good")
     assert services.cycle_close(cycle=cycle, actor=practice_hub) == 2
     cycle.refresh_from_db()
     assert cycle.status == Cycle.Status.CLOSED and cycle.closed_at is not None
     assert sorted(cycle.evaluations.values_list("status", flat=True)) == sorted(
-        [Status.NOT_RETURNED, Status.NOT_RETURNED, Status.COMPLETED]
+        [Status.NOT_RETURNED, Status.NOT_RETURNED, Status.RETURNED]
     )
     returned.refresh_from_db()
-    assert returned.status == Status.COMPLETED
+    assert returned.status == Status.RETURNED
     with pytest.raises(EvaluationError, match="already closed"):
         services.cycle_close(cycle=cycle, actor=practice_hub)
 
@@ -266,9 +266,9 @@ def test_the_practice_hub_and_administrators_can_open_every_cycle_page(hub_clien
 def test_the_cycle_list_shows_progress_newest_quarter_first(hub_client, team):
     old = CycleFactory(quarter="2024-25-Q4", title="")
     new = CycleFactory(quarter="2025-26-Q1", title="")
-    for status in [Status.COMPLETED, Status.COMPLETED, Status.COMPLETED, Status.IN_PROGRESS]:
+    for status in [Status.RETURNED, Status.RETURNED, Status.RETURNED, Status.IN_PROGRESS]:
         EvaluationFactory(
-            cycle=new, team=team, status=status, overall_grade="good" if status == Status.COMPLETED else ""
+            cycle=new, team=team, status=status, overall_grade="good" if status == Status.RETURNED else ""
         )
     EvaluationFactory(cycle=new, team=team, status=Status.ALLOCATED, due_date=TODAY - dt.timedelta(days=1))
     response = hub_client.get(reverse("evaluations:cycle_list"))
@@ -312,7 +312,7 @@ def test_the_cycle_detail_shows_each_evaluation_with_its_status_and_overdue_tag(
     late = EvaluationFactory(
         cycle=cycle, team=team, evaluator=evaluator, due_date=TODAY - dt.timedelta(days=2), child_ref="C-777"
     )
-    EvaluationFactory(cycle=cycle, team=team, status=Status.COMPLETED, overall_grade="good")
+    EvaluationFactory(cycle=cycle, team=team, status=Status.RETURNED, overall_grade="good")
     response = hub_client.get(reverse("evaluations:cycle_detail", args=[cycle.pk]))
     content = response.content.decode()
     assert "C-777" in content and late.reference in content
@@ -680,7 +680,7 @@ def test_a_sample_form_reports_bad_cases_and_missing_choices(hub_client, cycle):
 def test_closing_asks_first_saying_how_many_were_never_returned(hub_client, cycle, team):
     EvaluationFactory.create_batch(2, cycle=cycle, team=team)
     EvaluationFactory(cycle=cycle, team=team, status=Status.IN_PROGRESS)
-    EvaluationFactory(cycle=cycle, team=team, status=Status.COMPLETED, overall_grade="good")
+    EvaluationFactory(cycle=cycle, team=team, status=Status.RETURNED, overall_grade="good")
     response = hub_client.get(reverse("evaluations:cycle_close", args=[cycle.pk]))
     assert "3 evaluations were never returned and will be marked not returned" in response.content.decode()
     cycle.refresh_from_db()
@@ -738,7 +738,7 @@ def test_the_current_evaluator_is_not_offered_again(hub_client, cycle, team, eva
 
 def test_a_returned_evaluation_cannot_be_reassigned_and_says_why(hub_client, cycle, team, evaluator, make_user):
     evaluation = EvaluationFactory(
-        cycle=cycle, team=team, evaluator=evaluator, status=Status.COMPLETED, overall_grade="good"
+        cycle=cycle, team=team, evaluator=evaluator, status=Status.RETURNED, overall_grade="good"
     )
     other = make_user(Role.EVALUATOR, username="new.evaluator")
     response = hub_client.post(
@@ -758,7 +758,7 @@ def test_a_service_refusal_during_reassignment_is_shown_as_a_message(
     real_reassign = services.evaluation_reassign
 
     def returned_meanwhile(**kwargs):
-        Evaluation.objects.filter(pk=evaluation.pk).update(status=Status.COMPLETED, overall_grade="good")
+        Evaluation.objects.filter(pk=evaluation.pk).update(status=Status.RETURNED, overall_grade="good")
         return real_reassign(**kwargs)
 
     monkeypatch.setattr(services, "evaluation_reassign", returned_meanwhile)

@@ -102,10 +102,10 @@ def test_my_evaluations_has_allocated_in_progress_and_overdue_work(loaded):
 def test_plausible_distribution(loaded):
     closed = Evaluation.objects.filter(cycle__status=Cycle.Status.CLOSED)
     assert not closed.filter(status__in=Evaluation.EDITABLE_STATUSES).exists()
-    returned = closed.filter(status=Status.COMPLETED)
+    returned = closed.filter(status=Status.RETURNED)
     share = returned.count() / closed.count()
     assert 0.70 <= share <= 0.90
-    completed = Evaluation.objects.filter(status=Status.COMPLETED)
+    completed = Evaluation.objects.filter(status=Status.RETURNED)
     grades = Counter(completed.values_list("overall_grade", flat=True))
     assert grades.most_common(1)[0][0] == Grade.GOOD
     assert set(grades) == set(Grade.values)
@@ -119,7 +119,7 @@ def test_plausible_distribution(loaded):
 
 def test_recommendations_on_every_weak_grade(loaded):
     weak = Evaluation.objects.filter(
-        status=Status.COMPLETED, overall_grade__in=[Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE]
+        status=Status.RETURNED, overall_grade__in=[Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE]
     )
     assert weak.exists()
     assert not weak.filter(recommendations__isnull=True).exists()
@@ -127,7 +127,7 @@ def test_recommendations_on_every_weak_grade(loaded):
 
 
 def test_some_moderations_mostly_agreed(loaded):
-    completed = Evaluation.objects.filter(status=Status.COMPLETED).count()
+    completed = Evaluation.objects.filter(status=Status.RETURNED).count()
     moderations = Moderation.objects.all()
     assert 0.1 * completed <= moderations.count() <= 0.3 * completed
     outcomes = Counter(moderations.values_list("outcome", flat=True))
@@ -136,7 +136,7 @@ def test_some_moderations_mostly_agreed(loaded):
 
 
 def test_written_through_the_services_with_history(loaded):
-    evaluation = Evaluation.objects.filter(status=Status.COMPLETED).first()
+    evaluation = Evaluation.objects.filter(status=Status.RETURNED).first()
     assert evaluation.history.count() >= 3  # allocated, draft, submitted
     assert evaluation.history.filter(history_user=evaluation.evaluator).exists()
 

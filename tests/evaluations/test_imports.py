@@ -142,7 +142,7 @@ def test_a_good_file_imports_every_row_and_says_how_many(run, known):
 def test_a_completed_row_becomes_a_completed_evaluation_with_its_pillar_grades(run, known):
     run(csv_text(completed_row()))
     evaluation = Evaluation.objects.get(reference="PE-2024-0001")
-    assert evaluation.status == Evaluation.Status.COMPLETED
+    assert evaluation.status == Evaluation.Status.RETURNED
     assert evaluation.team == known["team"]
     assert evaluation.evaluator == known["evaluator"]
     assert evaluation.evaluation_date == dt.date(2024, 5, 2)
@@ -332,7 +332,7 @@ def test_an_evaluation_pqa_recorded_as_not_returned_may_be_completed_by_an_impor
     )
     out, _ = run(csv_text(completed_row()))
     assert out == "imported 1 evaluations (0 created, 1 updated)\n"
-    assert Evaluation.objects.get().status == Evaluation.Status.COMPLETED
+    assert Evaluation.objects.get().status == Evaluation.Status.RETURNED
 
 
 # --- Moderation ----------------------------------------------------------------------------

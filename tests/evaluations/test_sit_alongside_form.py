@@ -152,7 +152,7 @@ def test_requires_improvement_cannot_be_submitted_without_a_recommendation(clien
     response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
     assert response.status_code == 302
     evaluation.refresh_from_db()
-    assert evaluation.status == Evaluation.Status.COMPLETED
+    assert evaluation.status == Evaluation.Status.RETURNED
     assert list(Recommendation.objects.filter(evaluation=evaluation).values_list("action", flat=True)) == [
         "Update the chronology"
     ]
@@ -163,7 +163,7 @@ def test_a_submitted_evaluation_can_be_read_but_not_changed_by_its_evaluator(cli
     response = client.post(reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, submit="1"))
     assert response.status_code == 302
     evaluation.refresh_from_db()
-    assert evaluation.status == Evaluation.Status.COMPLETED
+    assert evaluation.status == Evaluation.Status.RETURNED
     assert evaluation.submitted_at is not None
     assert client.get(reverse("evaluations:form", args=[evaluation.pk])).status_code == 302
     assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation)).status_code == 409

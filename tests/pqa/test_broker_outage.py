@@ -144,7 +144,7 @@ def test_with_redis_down_actions_succeed_at_once_and_each_notification_is_sent_o
         )
         assert response.status_code == 302, response.content[:500]
         evaluation.refresh_from_db()
-        assert evaluation.status == Evaluation.Status.COMPLETED
+        assert evaluation.status == Evaluation.Status.RETURNED
 
         requests = [
             evaluation_services.AllocationRequest(
