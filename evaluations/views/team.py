@@ -8,6 +8,7 @@ from django.utils import timezone
 from evaluations import selectors
 from evaluations.models import Evaluation, Grade
 from evaluations.permissions import can_acknowledge_safeguarding_concern, is_team_manager
+from pqa.models import Team
 
 RETURNED_SHOWN = 10
 
@@ -33,7 +34,7 @@ def team_home(request):
         request,
         "evaluations/team_home.html",
         {
-            "team": user.team if user.team_id else None,
+            "team": Team.objects.select_related("service_area").get(pk=user.team_id) if user.team_id else None,
             "returned": returned,
             "returned_total": returned_all.count(),
             "returned_status": Evaluation.Status.RETURNED.value,
