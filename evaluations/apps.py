@@ -4,3 +4,49 @@ from django.apps import AppConfig
 class EvaluationsConfig(AppConfig):
     name = "evaluations"
     verbose_name = "Practice evaluations"
+
+    def ready(self):
+        """Tell the core what this app brings: menu entries, role homes, JSON endpoints and
+        notification kinds (pqa.registry)."""
+        from evaluations import permissions
+        from evaluations.models import Evaluation
+        from evaluations.notifications import NotificationKind
+        from pqa import registry
+        from pqa.models import Role
+
+        # The roles whose people are given evaluations to do (senior practitioners, managers
+        # and QA staff): "My evaluations" is their work; leaders and customer relations have none.
+        evaluating = {Role.EVALUATOR, Role.TEAM_MANAGER, Role.MODERATOR, Role.PRACTICE_HUB}
+        registry.menu(label="Your team", url_name="evaluations:team_home", roles=[Role.TEAM_MANAGER], order=5)
+        registry.menu(label="My evaluations", url_name="evaluations:mine", roles=evaluating, order=10)
+        registry.menu(
+            label="Evaluations",
+            url_name="evaluations:list",
+            roles=registry.ALL_ROLES - {Role.CUSTOMER_RELATIONS},
+            order=20,
+        )
+        registry.menu(
+            label="Safeguarding concerns",
+            url_name="evaluations:safeguarding_list",
+            roles=[Role.PRACTICE_HUB, Role.TEAM_MANAGER],
+            order=25,
+            permission=lambda user: (
+                permissions.can_see_all_safeguarding_concerns(user)
+                or permissions.can_see_team_safeguarding_concerns(user)
+            ),
+        )
+        registry.menu(label="Cycles", url_name="evaluations:cycle_list", roles=permissions.ALLOCATE_ROLES, order=30)
+        registry.menu(label="Import", url_name="evaluations:import", roles=permissions.ALLOCATE_ROLES, order=40)
+
+        registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
+        registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:cycle_list")
+        registry.home(role=Role.ADMINISTRATOR, url_name="evaluations:cycle_list")
+        registry.home(role=Role.TEAM_MANAGER, url_name="evaluations:team_home")
+        # Until moderation brings its own queue (it will register its page here instead).
+        registry.home(
+            role=Role.MODERATOR, url_name="evaluations:list", query={"status": Evaluation.Status.RETURNED.value}
+        )
+
+        registry.json_endpoint("evaluations:autosave")
+        for kind in NotificationKind:
+            registry.notification_kind(kind.value, kind.label)

@@ -180,6 +180,11 @@ class Evaluation(models.Model):
     safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
     safeguarding_description = models.TextField(blank=True)
     safeguarding_reported_at = models.DateTimeField(null=True, blank=True)
+    # A reported concern is acknowledged once, by a manager of the team or the Practice Hub.
+    safeguarding_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    safeguarding_acknowledged_at = models.DateTimeField(null=True, blank=True)
 
     child_age_band = models.CharField(max_length=40, blank=True)
     child_gender = models.CharField(max_length=40, blank=True)
@@ -219,6 +224,16 @@ class Evaluation(models.Model):
                 "cycle",
                 name="evaluation_one_child_once_a_cycle",
                 violation_error_message="This child is already in this cycle.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(safeguarding_acknowledged_at__isnull=True, safeguarding_acknowledged_by__isnull=True)
+                | models.Q(
+                    safeguarding_acknowledged_at__isnull=False,
+                    safeguarding_acknowledged_by__isnull=False,
+                    safeguarding_reported_at__isnull=False,
+                ),
+                name="safeguarding_acknowledged_with_who_and_when",
+                violation_error_message="An acknowledgement needs a reported concern, who acknowledged it and when.",
             ),
         ]
 

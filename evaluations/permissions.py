@@ -1,9 +1,34 @@
-"""Object-level rules for evaluations; list-level scoping is in selectors.evaluations_visible_to."""
+"""Who may do what with evaluations: one place, used by views, selectors, services and the
+menu. List-level scoping is in selectors.evaluations_visible_to, built on these rules."""
 
 from evaluations.models import Evaluation
-from pqa.permissions import can_manage_cycles, can_read_all_evaluations, is_team_manager
+from pqa.models import Role
+from pqa.permissions import has_role, is_team_manager, role_of
 
-__all__ = ["can_edit_evaluation", "can_manage_cycles", "can_read_evaluation"]
+READ_ALL_ROLES = frozenset({Role.MODERATOR, Role.PRACTICE_HUB, Role.LEADER, Role.ADMINISTRATOR})
+ALLOCATE_ROLES = frozenset({Role.PRACTICE_HUB, Role.ADMINISTRATOR})
+
+__all__ = [
+    "ALLOCATE_ROLES",
+    "READ_ALL_ROLES",
+    "can_acknowledge_safeguarding_concern",
+    "can_edit_evaluation",
+    "can_manage_cycles",
+    "can_read_all_evaluations",
+    "can_read_evaluation",
+    "can_see_all_safeguarding_concerns",
+    "can_see_team_safeguarding_concerns",
+    "is_team_manager",
+]
+
+
+def can_read_all_evaluations(user) -> bool:
+    return has_role(user, READ_ALL_ROLES)
+
+
+def can_manage_cycles(user) -> bool:
+    """Open and close cycles, allocate, reassign and import: the Practice Hub's work."""
+    return has_role(user, ALLOCATE_ROLES)
 
 
 def can_read_evaluation(user, evaluation: Evaluation) -> bool:
@@ -20,3 +45,26 @@ def can_read_evaluation(user, evaluation: Evaluation) -> bool:
 def can_edit_evaluation(user, evaluation: Evaluation) -> bool:
     """Only the allocated evaluator, and only until it is submitted."""
     return evaluation.evaluator_id == user.pk and evaluation.is_editable and user.is_active
+
+
+# --- Safeguarding concerns: those who must act on them --------------------------------------
+
+
+def can_see_all_safeguarding_concerns(user) -> bool:
+    """The Practice Hub holds the central record, so it sees every concern."""
+    return role_of(user) == Role.PRACTICE_HUB
+
+
+def can_see_team_safeguarding_concerns(user) -> bool:
+    """A team manager sees their own team's concerns (a manager with no team, none)."""
+    return is_team_manager(user) and user.team_id is not None
+
+
+def can_acknowledge_safeguarding_concern(user, evaluation: Evaluation) -> bool:
+    """A team manager of the evaluation's team, or the Practice Hub; never the evaluator who
+    raised it (someone else must have seen it)."""
+    if evaluation.evaluator_id == user.pk:
+        return False
+    if can_see_all_safeguarding_concerns(user):
+        return True
+    return can_see_team_safeguarding_concerns(user) and evaluation.team_id == user.team_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,9 +20,15 @@ from evaluations.models import (
     Moderation,
     Pillar,
     PillarGrade,
+    Recommendation,
+)
+from evaluations.permissions import (
+    can_read_all_evaluations,
+    can_see_all_safeguarding_concerns,
+    can_see_team_safeguarding_concerns,
+    is_team_manager,
 )
 from pqa.models import ServiceArea
-from pqa.permissions import can_read_all_evaluations, is_team_manager
 from pqa.quarters import Quarter
 
 Status = Evaluation.Status
@@ -69,7 +75,9 @@ def safeguarding_concern_get_for_user(*, user, pk: int) -> Evaluation:
         scope |= Q(team_id=user.team_id)
     try:
         return (
-            Evaluation.objects.select_related("cycle", "team__service_area", "evaluator")
+            Evaluation.objects.select_related(
+                "cycle", "team__service_area", "evaluator", "safeguarding_acknowledged_by"
+            )
             .filter(scope, safeguarding_reported_at__isnull=False)
             .get(pk=pk)
         )
@@ -201,3 +209,61 @@ def quarters_with_open_cycles() -> set[str]:
 def overdue(evaluation: Evaluation, today: dt.date | None = None) -> bool:
     today = today or timezone.localdate()
     return evaluation.is_editable and evaluation.due_date is not None and evaluation.due_date < today
+
+
+# --- The team manager's home and safeguarding concerns --------------------------------------
+
+
+def safeguarding_concerns_for(user) -> QuerySet[Evaluation]:
+    """Reported safeguarding concerns, for those who act on them: every one for the Practice
+    Hub, their team's for a team manager, none for anyone else. Those still to acknowledge
+    first, then the most recently reported."""
+    queryset = Evaluation.objects.filter(safeguarding_reported_at__isnull=False).select_related(
+        "cycle", "team__service_area", "evaluator", "safeguarding_acknowledged_by"
+    )
+    if can_see_team_safeguarding_concerns(user):
+        queryset = queryset.filter(team_id=user.team_id)
+    elif not can_see_all_safeguarding_concerns(user):
+        return queryset.none()
+    still_to_acknowledge = Case(
+        When(safeguarding_acknowledged_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return queryset.order_by(still_to_acknowledge, "-safeguarding_reported_at", "pk")
+
+
+def safeguarding_concern_to_act_on(*, user, pk: int) -> Evaluation:
+    """One concern from safeguarding_concerns_for(user); anyone else's is a 404."""
+    try:
+        return safeguarding_concerns_for(user).get(pk=pk)
+    except Evaluation.DoesNotExist as error:
+        raise Http404("No safeguarding concern found") from error
+
+
+def team_returned_evaluations(user) -> QuerySet[Evaluation]:
+    """A team manager's team's returned evaluations, the latest returned first."""
+    if not (is_team_manager(user) and user.team_id):
+        return Evaluation.objects.none()
+    return (
+        evaluations_visible_to(user)
+        .filter(team_id=user.team_id, status=Status.RETURNED)
+        .order_by(F("submitted_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def team_open_recommendations(user, today: dt.date | None = None) -> QuerySet[Recommendation]:
+    """The open recommendations of a team manager's team's returned evaluations: overdue first,
+    then soonest due, those with no date last."""
+    if not (is_team_manager(user) and user.team_id):
+        return Recommendation.objects.none()
+    today = today or timezone.localdate()
+    overdue_first = Case(When(due_date__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return (
+        Recommendation.objects.filter(
+            evaluation__team_id=user.team_id,
+            evaluation__status=Status.RETURNED,
+            status=Recommendation.Status.OPEN,
+        )
+        .select_related("evaluation")
+        .annotate(overdue_rank=overdue_first)
+        .order_by("overdue_rank", F("due_date").asc(nulls_last=True), "pk")
+    )

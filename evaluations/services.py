@@ -31,7 +31,9 @@ from evaluations.models import (
     Recommendation,
     Respondent,
 )
-from pqa.models import Notification, Role, Team, User
+from evaluations.notifications import NotificationKind
+from evaluations.permissions import can_acknowledge_safeguarding_concern
+from pqa.models import Role, Team, User
 from pqa.services import absolute_url, notification_queue
 
 Status = Evaluation.Status
@@ -187,7 +189,7 @@ def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest],
             for item in items
         )
         notification_queue(
-            kind=Notification.Kind.ALLOCATION,
+            kind=NotificationKind.ALLOCATION,
             recipients=[evaluator.email],
             subject=f"PQA: {len(items)} practice evaluation(s) allocated to you",
             body=f"You have been allocated these practice evaluations in {cycle}:\n{lines}\n\n"
@@ -269,7 +271,7 @@ def evaluation_reassign(
     _attribute(evaluation, actor)
     evaluation.save()
     notification_queue(
-        kind=Notification.Kind.ALLOCATION,
+        kind=NotificationKind.ALLOCATION,
         recipients=[evaluator.email],
         subject=f"PQA: practice evaluation {evaluation.reference} allocated to you",
         body=f"{evaluation.reference} (child {evaluation.child_ref}, {evaluation.team.name}) has been "
@@ -415,7 +417,7 @@ def _report_safeguarding_concern(evaluation: Evaluation, actor: User) -> None:
     hub = User.objects.filter(is_active=True, role=Role.PRACTICE_HUB)
     recipients = [user.email for user in [*managers, *hub]]
     notification_queue(
-        kind=Notification.Kind.SAFEGUARDING_CONCERN,
+        kind=NotificationKind.SAFEGUARDING_CONCERN,
         recipients=recipients,
         subject=f"PQA: immediate safeguarding concern raised in {evaluation.reference}",
         # The description stays in PQA: the alert goes at the first save that has one, which
@@ -566,6 +568,33 @@ def recommendation_set_status(
     return locked
 
 
+# --- Safeguarding concerns ----------------------------------------------------------------
+
+
+@transaction.atomic
+def safeguarding_concern_acknowledge(*, evaluation: Evaluation, actor: User) -> Evaluation:
+    """A reported safeguarding concern is acknowledged by a team manager of the evaluation's
+    team or by the Practice Hub (never by the evaluator who raised it), once: who and when
+    are recorded, with a history row. It is not an edit of the evaluation: the version is
+    left alone, so an evaluator typing in the draft at that moment is not refused."""
+    locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not can_acknowledge_safeguarding_concern(actor, locked):
+        raise EvaluationError(
+            "Only a team manager of the evaluation's team or the Practice Hub can acknowledge this concern, "
+            "and never the evaluator who raised it."
+        )
+    if locked.safeguarding_reported_at is None:
+        raise EvaluationError("No safeguarding concern has been reported in this evaluation.")
+    if locked.safeguarding_acknowledged_at is not None:
+        raise EvaluationError("This concern has already been acknowledged.")
+    locked.safeguarding_acknowledged_by = actor
+    locked.safeguarding_acknowledged_at = timezone.now()
+    locked.full_clean()
+    _attribute(locked, actor)
+    locked.save(update_fields=["safeguarding_acknowledged_by", "safeguarding_acknowledged_at"])
+    return locked
+
+
 __all__ = [
     "AllocationRequest",
     "Answer",
@@ -586,4 +615,5 @@ __all__ = [
     "evaluations_allocate_sample",
     "moderation_record",
     "recommendation_set_status",
+    "safeguarding_concern_acknowledge",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations.views import conflicts, cycles, forms, imports, lists
+from evaluations.views import conflicts, cycles, forms, imports, lists, safeguarding, team
 
 app_name = "evaluations"
 
@@ -10,6 +10,10 @@ urlpatterns = [
     path("mine/", lists.my_evaluations, name="mine"),
     path("<int:pk>/", lists.evaluation_detail, name="detail"),
     path("<int:pk>/safeguarding/", lists.safeguarding_concern, name="safeguarding"),
+    # Safeguarding concerns and the team manager's home (those who act on them)
+    path("safeguarding/", safeguarding.safeguarding_list, name="safeguarding_list"),
+    path("<int:pk>/safeguarding/acknowledge/", safeguarding.safeguarding_acknowledge, name="safeguarding_acknowledge"),
+    path("team/", team.team_home, name="team_home"),
     # The sit-alongside form (the allocated evaluator)
     path("<int:pk>/form/", forms.evaluation_form, name="form"),
     path("<int:pk>/autosave/", forms.evaluation_autosave, name="autosave"),

@@ -1,36 +1,27 @@
 from django.conf import settings
-from django.urls import reverse
 
-from pqa import permissions
+from pqa import registry
 from pqa.sessions import session_seconds_left
 
 
+def _active(path: str, urls: list[str]) -> str | None:
+    """The entry the page belongs to: the longest menu URL the path starts with, so that
+    /evaluations/mine/ is "My evaluations" and not also "Evaluations"."""
+    matches = [url for url in urls if url != "/" and path.startswith(url)] or [url for url in urls if url == path]
+    return max(matches, key=len) if matches else None
+
+
 def navigation(request):
-    """The menu, by role: each person sees only what they may open."""
+    """The menu, by role, as the apps registered it (pqa.registry): each person sees only what
+    they may open."""
     user = getattr(request, "user", None)
     items = []
     # Someone who still owes a second factor sees no menu: nothing in it would open yet.
     pending = getattr(request, "two_factor_pending", False)
     if user is not None and user.is_authenticated and not pending:
-        items.append(("My evaluations", reverse("evaluations:mine")))
-        items.append(("Evaluations", reverse("evaluations:list")))
-        if permissions.can_manage_cycles(user):
-            items.append(("Cycles", reverse("evaluations:cycle_list")))
-            items.append(("Import", reverse("evaluations:import")))
-        if permissions.can_see_reports(user):
-            items.append(("Grade distribution", reverse("reporting:distribution")))
-        if user.is_staff:
-            items.append(("Admin", reverse("admin:index")))
-        items.append(("Two-factor authentication", reverse("two_factor_setup")))
-    path = request.path
-    menu = [
-        {
-            "label": label,
-            "url": url,
-            "active": path == url or (url != "/" and path.startswith(url) and url != reverse("evaluations:list")),
-        }
-        for label, url in items
-    ]
+        items = [(entry.label, entry.url) for entry in registry.menu_for(user)]
+    active = _active(request.path, [url for _, url in items])
+    menu = [{"label": label, "url": url, "active": url == active} for label, url in items]
     context = {"navigation": menu, "trust_name": settings.PQA_TRUST_NAME, "two_factor_pending": pending}
     if user is not None and user.is_authenticated and not pending:
         # For the idle-timeout warning (static/pqa/js/session-timeout.js).

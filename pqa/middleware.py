@@ -8,16 +8,13 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.urls import reverse
 
-from pqa import audit
+from pqa import audit, registry
 from pqa.two_factor import two_factor_required
 
 # The only pages a person who owes a second factor may open: to sign in or out, to give or
 # set up the code, and the health check (it shows nothing). Static files are served before
 # any of this (WhiteNoise).
 TWO_FACTOR_EXEMPT = frozenset({"login", "logout", "healthz", "two_factor", "two_factor_setup"})
-# Endpoints called by scripts: they get a 403 with JSON, which a script can read, instead of
-# a redirect to a page.
-JSON_ENDPOINTS = frozenset({"session_ping", "evaluations:autosave", "reporting:distribution_json"})
 
 
 def _wants_json(request) -> bool:
@@ -47,7 +44,9 @@ class TwoFactorRequiredMiddleware:
         name = request.resolver_match.view_name if request.resolver_match else ""
         if name in TWO_FACTOR_EXEMPT or request.path_info.startswith(settings.STATIC_URL):
             return None
-        if name in JSON_ENDPOINTS or _wants_json(request):
+        # Endpoints called by scripts (registered by their apps) get a 403 with JSON, which a
+        # script can read, instead of a redirect to a page.
+        if registry.is_json_endpoint(name) or _wants_json(request):
             return JsonResponse(
                 {"error": "Two-factor authentication is needed: enter a code from your authenticator app."},
                 status=403,

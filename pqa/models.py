@@ -99,12 +99,10 @@ class Notification(models.Model):
     """The outbox: a message written in the same transaction as the change that causes it,
     so a broker outage delays it but never loses it. Delivered once (sent_at)."""
 
-    class Kind(models.TextChoices):
-        SAFEGUARDING_CONCERN = "safeguarding_concern", "Safeguarding concern"
-        ALLOCATION = "allocation", "Evaluation allocated"
-        OTHER = "other", "Other"
-
-    kind = models.CharField(max_length=40, choices=Kind.choices, default=Kind.OTHER)
+    # The apps register their kinds (pqa.registry.notification_kind) and the outbox refuses
+    # any other (pqa.services.notification_queue): no choices here, so a new app's kind
+    # needs no migration of the core.
+    kind = models.CharField(max_length=40, help_text="A kind registered by the app that sends it.")
     recipients = models.JSONField(help_text="E-mail addresses.")
     subject = models.CharField(max_length=200)
     body = models.TextField()
@@ -118,7 +116,9 @@ class Notification(models.Model):
         indexes = [models.Index(fields=["sent_at", "created_at"], name="notification_pending_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.subject}"
+        from pqa.registry import notification_kind_label
+
+        return f"{notification_kind_label(self.kind)}: {self.subject}"
 
 
 class EditConflictQuerySet(models.QuerySet):

@@ -1,33 +1,24 @@
-"""Who may do what, by role. One place, used by views and selectors of every app."""
+"""Who someone is, by role, and the core's own rule (the second factor). Each app keeps its
+own rules in its own permissions module (evaluations.permissions, pqa.reporting.permissions)
+built on these helpers: the core names no app's rule."""
 
 from pqa.models import Role
 
-READ_ALL_ROLES = frozenset({Role.MODERATOR, Role.PRACTICE_HUB, Role.LEADER, Role.ADMINISTRATOR})
-REPORT_ROLES = frozenset({Role.MODERATOR, Role.PRACTICE_HUB, Role.LEADER, Role.ADMINISTRATOR})
-ALLOCATE_ROLES = frozenset({Role.PRACTICE_HUB, Role.ADMINISTRATOR})
 
-
-def _role(user) -> str | None:
+def role_of(user) -> str | None:
+    """The role whose rules apply to this person: None for someone not signed in or no longer
+    active; a superuser counts as an administrator whatever their role field says."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return None
     return Role.ADMINISTRATOR if user.is_superuser else user.role
 
 
-def can_read_all_evaluations(user) -> bool:
-    return _role(user) in READ_ALL_ROLES
-
-
-def can_manage_cycles(user) -> bool:
-    """Open and close cycles, allocate, reassign and import: the Practice Hub's work."""
-    return _role(user) in ALLOCATE_ROLES
-
-
-def can_see_reports(user) -> bool:
-    return _role(user) in REPORT_ROLES
+def has_role(user, roles) -> bool:
+    return role_of(user) in roles
 
 
 def is_team_manager(user) -> bool:
-    return _role(user) == Role.TEAM_MANAGER
+    return role_of(user) == Role.TEAM_MANAGER
 
 
 TWO_FACTOR_ROLES = frozenset({Role.ADMINISTRATOR, Role.PRACTICE_HUB, Role.MODERATOR})

@@ -14,7 +14,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
-from pqa import audit
+from pqa import audit, registry
 from pqa.models import EditConflict, Notification, User
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,10 @@ def absolute_url(path: str) -> str:
 def notification_queue(*, kind: str, recipients: Iterable[str], subject: str, body: str) -> Notification | None:
     """Write a notification to the outbox in the caller's transaction and ask a worker to
     deliver it once that transaction commits. If the broker is down the row simply waits
-    for the periodic sweep; the caller's action never fails because of it."""
+    for the periodic sweep; the caller's action never fails because of it. `kind` must be
+    registered (pqa.registry.notification_kind) by the app that sends it."""
+    if kind not in dict(registry.notification_kind_choices()):
+        raise ValueError(f"'{kind}' is not a registered notification kind: register it in the app's ready()")
     addresses = sorted({address for address in recipients if address})
     if not addresses:
         return None

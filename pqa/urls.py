@@ -5,6 +5,7 @@ from pqa import two_factor, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("your-pqa/", views.your_pqa, name="your_pqa"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.PQALoginView.as_view(), name="login"),
     path("accounts/logout/", views.PQALogoutView.as_view(), name="logout"),

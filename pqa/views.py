@@ -7,19 +7,35 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 
-from pqa import permissions
+from pqa import registry
 from pqa.audit import lockout_username
 from pqa.demo import DEMO_PASSWORD
 from pqa.forms import SignInForm
-from pqa.models import User
+from pqa.models import Role, User
+from pqa.permissions import role_of
 from pqa.sessions import session_seconds_left
 
 
 def home(request):
-    """Everyone starts from their own work; the Practice Hub from the cycles."""
-    if permissions.can_manage_cycles(request.user):
-        return redirect("evaluations:cycle_list")
-    return redirect("evaluations:mine")
+    """Everyone starts where their work is: the home their role's app registered."""
+    return redirect(registry.home_url_for(request.user))
+
+
+def your_pqa(request):
+    """The home of a role no app serves yet (customer relations, until feedback comes): what
+    their menu offers, and plainly that their own pages are not in PQA yet."""
+    user = request.user
+    offered = [entry for entry in registry.menu_for(user) if entry.url_name != registry.FALLBACK_HOME]
+    role = role_of(user)
+    return render(
+        request,
+        "pqa/your_pqa.html",
+        {
+            "offered": [{"label": entry.label, "url": entry.url} for entry in offered],
+            "role_label": Role(role).label if role in Role.values else "",
+            "own_pages_to_come": not registry.has_home(user),
+        },
+    )
 
 
 def session_ping(request):

@@ -51,7 +51,9 @@ def everyone(status: int = 200) -> dict[str, object]:
 
 # url name -> (method, how to build its arguments from the world, expected outcome per person)
 EXPECTATIONS = {
-    "home": ("get", None, everyone(302)),
+    "home": ("get", None, everyone(302)),  # where to: tests/pqa/test_registry.py
+    # The core's home for a role no app serves yet; open to all, it lists their menu.
+    "your_pqa": ("get", None, everyone()),
     "healthz": ("get", None, dict.fromkeys(PEOPLE, 200)),
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),
@@ -69,6 +71,19 @@ EXPECTATIONS = {
     # The safeguarding alert's link: whoever reads the evaluation, and the team's manager
     # even while it is a draft.
     "evaluations:safeguarding": ("get", "concern", only(READ_ALL | {OWNER, Role.TEAM_MANAGER.value})),
+    # Those who act on concerns: every one for the Practice Hub, their team's for a team
+    # manager (another team's manager sees an empty list, and cannot acknowledge this one).
+    "evaluations:safeguarding_list": (
+        "get",
+        None,
+        only({Role.PRACTICE_HUB.value, Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER}),
+    ),
+    "evaluations:safeguarding_acknowledge": (
+        "post",
+        "concern",
+        only({Role.PRACTICE_HUB.value, Role.TEAM_MANAGER.value}, status=302),  # back to the concern page
+    ),
+    "evaluations:team_home": ("get", None, only({Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER})),
     "evaluations:form": ("get", "draft", only({OWNER})),
     "evaluations:autosave": ("post", "draft", only({OWNER}, status=400)),  # 400: an empty post is not a form
     "evaluations:conflicts": ("get", "draft", only({OWNER})),

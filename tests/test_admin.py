@@ -23,6 +23,7 @@ from evaluations.models import (
     Recommendation,
     Respondent,
 )
+from evaluations.notifications import NotificationKind
 from pqa.models import Notification, Role, ServiceArea, Team, User
 from tests.conftest import PQAClient
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
@@ -72,7 +73,7 @@ def records(db, team, evaluator, moderator):
     )
     moderation = services.moderation_record(evaluation=evaluation, moderated_grade=Grade.GOOD, moderator=moderator)
     notification = Notification.objects.create(
-        kind=Notification.Kind.ALLOCATION, recipients=["a@trust.example"], subject="S", body="B"
+        kind=NotificationKind.ALLOCATION, recipients=["a@trust.example"], subject="S", body="B"
     )
     return {
         ServiceArea: team.service_area,
@@ -229,7 +230,7 @@ def test_adding_an_evaluation_allocates_it_through_the_service(admin_for, admini
     evaluation = Evaluation.objects.get(child_ref="CHILD222222")
     assert evaluation.reference == "PE-2025-0001"
     assert evaluation.allocated_by == administrator
-    assert Notification.objects.filter(kind=Notification.Kind.ALLOCATION, recipients=[evaluator.email]).exists()
+    assert Notification.objects.filter(kind=NotificationKind.ALLOCATION, recipients=[evaluator.email]).exists()
 
 
 def test_adding_to_a_closed_cycle_is_refused(admin_for, administrator, team, evaluator):

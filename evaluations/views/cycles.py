@@ -24,8 +24,8 @@ from evaluations.forms.cycles import (
     ReassignForm,
 )
 from evaluations.models import Cycle, Evaluation
+from evaluations.permissions import can_manage_cycles
 from evaluations.services import AllocationRequest, EvaluationError
-from pqa.permissions import can_manage_cycles
 
 PAGE_SIZE = 50
 STATUS_TAGS = {

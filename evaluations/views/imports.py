@@ -6,7 +6,7 @@ from django.shortcuts import redirect, render
 
 from evaluations.forms.imports import ImportForm
 from evaluations.imports import COLUMN_GUIDE, COLUMNS, evaluations_import
-from pqa.permissions import can_manage_cycles
+from evaluations.permissions import can_manage_cycles
 
 
 def import_evaluations(request):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from evaluations import selectors
 from evaluations.filters import EvaluationFilter
 from evaluations.models import Pillar
-from evaluations.permissions import can_edit_evaluation, can_read_evaluation
+from evaluations.permissions import can_acknowledge_safeguarding_concern, can_edit_evaluation, can_read_evaluation
 
 PAGE_SIZE = 25
 PILLAR_ORDER = {pillar: index for index, pillar in enumerate(Pillar.values)}
@@ -68,5 +68,9 @@ def safeguarding_concern(request, pk: int):
     return render(
         request,
         "evaluations/safeguarding.html",
-        {"evaluation": evaluation, "can_read_evaluation": can_read_evaluation(request.user, evaluation)},
+        {
+            "evaluation": evaluation,
+            "can_read_evaluation": can_read_evaluation(request.user, evaluation),
+            "can_acknowledge": can_acknowledge_safeguarding_concern(request.user, evaluation),
+        },
     )

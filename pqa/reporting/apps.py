@@ -7,3 +7,13 @@ class ReportingConfig(AppConfig):
     name = "pqa.reporting"
     label = "reporting"
     verbose_name = "PQA reports"
+
+    def ready(self):
+        from pqa import registry
+        from pqa.models import Role
+        from pqa.reporting.permissions import REPORT_ROLES
+
+        registry.menu(label="Grade distribution", url_name="reporting:distribution", roles=REPORT_ROLES, order=60)
+        # Leaders read; the latest distribution is where their work starts.
+        registry.home(role=Role.LEADER, url_name="reporting:distribution")
+        registry.json_endpoint("reporting:distribution_json")

@@ -24,8 +24,8 @@ from evaluations.selectors import (
 )
 from pqa import audit
 from pqa.models import ServiceArea
-from pqa.permissions import can_see_reports
 from pqa.quarters import Quarter
+from pqa.reporting.permissions import can_see_reports
 
 
 def _require_reports(user) -> None:

@@ -27,6 +27,7 @@ from django.urls import reverse
 
 from evaluations import services as evaluation_services
 from evaluations.models import Evaluation
+from evaluations.notifications import NotificationKind
 from pqa import services
 from pqa.models import Notification, Role
 from pqa.tasks import deliver_notification
@@ -100,7 +101,7 @@ def test_with_redis_down_actions_succeed_at_once_and_each_notification_is_sent_o
         assert response.status_code == 302, response.content[:500]
         assert client.get(reverse("evaluations:form", args=[evaluation.pk])).status_code == 200
         warm_up = services.notification_queue(
-            kind=Notification.Kind.OTHER, recipients=[hub.email], subject="Before the outage", body="-"
+            kind="other", recipients=[hub.email], subject="Before the outage", body="-"
         )
         _wait_for(
             lambda: Notification.objects.get(pk=warm_up.pk).sent_at, 60, "delivery before the outage", celery_processes
@@ -163,9 +164,9 @@ def test_with_redis_down_actions_succeed_at_once_and_each_notification_is_sent_o
         waiting = list(Notification.objects.filter(sent_at__isnull=True).order_by("pk"))
         kinds = sorted(notification.kind for notification in waiting)
         assert kinds == sorted(
-            [Notification.Kind.SAFEGUARDING_CONCERN, Notification.Kind.ALLOCATION, Notification.Kind.ALLOCATION]
+            [NotificationKind.SAFEGUARDING_CONCERN, NotificationKind.ALLOCATION, NotificationKind.ALLOCATION]
         ), [(n.kind, n.subject) for n in waiting]
-        concern_row = next(n for n in waiting if n.kind == Notification.Kind.SAFEGUARDING_CONCERN)
+        concern_row = next(n for n in waiting if n.kind == NotificationKind.SAFEGUARDING_CONCERN)
         assert concern_row.recipients == sorted([manager.email, hub.email])
         assert all(n.attempts == 0 for n in waiting)
 

@@ -23,7 +23,7 @@ from tests.pqa.conftest import free_port as _free_port
 def _queue(subject: str) -> Notification:
     with transaction.atomic():
         notification = services.notification_queue(
-            kind=Notification.Kind.OTHER,
+            kind="other",
             recipients=["hub@example.org", "manager@example.org"],
             subject=subject,
             body="An evaluation needs your attention.",
@@ -97,9 +97,7 @@ def test_nothing_is_queued_when_the_transaction_rolls_back():
         pass
 
     with celery_broker(f"redis://127.0.0.1:{_free_port()}/0"), pytest.raises(Abort), transaction.atomic():
-        services.notification_queue(
-            kind=Notification.Kind.OTHER, recipients=["hub@example.org"], subject="Rolled back", body="-"
-        )
+        services.notification_queue(kind="other", recipients=["hub@example.org"], subject="Rolled back", body="-")
         raise Abort
 
     assert not Notification.objects.filter(subject="Rolled back").exists()

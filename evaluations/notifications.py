@@ -1,0 +1,9 @@
+"""The kinds of notification the evaluations app sends through the core's outbox. Registered
+with the core in EvaluationsConfig.ready(); services pass these codes to notification_queue."""
+
+from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    ALLOCATION = "allocation", "Evaluation allocated"
+    SAFEGUARDING_CONCERN = "safeguarding_concern", "Safeguarding concern"

@@ -1,0 +1,159 @@
+"""What each app brings to the core: its menu entries per role, the home page of each role it
+serves, its JSON endpoints and its notification kinds.
+
+The core never names an app. Each app tells the registry what it brings in its
+`AppConfig.ready()`; the core's menu, home redirect, two-factor middleware and outbox read
+it back. Adding an app therefore needs no change to the core and no core migration.
+
+    # evaluations/apps.py
+    def ready(self):
+        from pqa import registry
+        registry.menu(label="My evaluations", url_name="evaluations:mine", roles=[Role.EVALUATOR], order=10)
+        registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
+        registry.json_endpoint("evaluations:autosave")
+        registry.notification_kind("safeguarding_concern", "Safeguarding concern")
+
+Registering the same thing twice (a second `ready()` in a test run) is harmless; registering
+a different home for a role, or another label for a notification kind, is a mistake and
+raises ImproperlyConfigured at start-up rather than letting the order of INSTALLED_APPS
+decide silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from pqa.models import Role
+from pqa.permissions import role_of
+
+# Every role, now and to come: a menu entry for everyone (permission may narrow it).
+ALL_ROLES = frozenset(Role.values)
+# Where a person goes when no app has registered a home for their role.
+FALLBACK_HOME = "your_pqa"
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    label: str
+    url_name: str
+    roles: frozenset[str]
+    order: int
+    permission: Callable[[object], bool] | None = None
+
+    def shown_to(self, user) -> bool:
+        role = role_of(user)
+        if role not in self.roles:
+            return False
+        return self.permission is None or bool(self.permission(user))
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+@dataclass(frozen=True)
+class Home:
+    url_name: str
+    query: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def url(self) -> str:
+        url = reverse(self.url_name)
+        return f"{url}?{urlencode(self.query)}" if self.query else url
+
+
+_menu: dict[tuple[str, str], MenuEntry] = {}
+_homes: dict[str, Home] = {}
+_json_endpoints: set[str] = set()
+_notification_kinds: dict[str, str] = {}
+
+
+# --- Registering (from AppConfig.ready) --------------------------------------------------
+
+
+def _roles(roles: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(str(role) for role in roles)
+    unknown = chosen - ALL_ROLES
+    if unknown or not chosen:
+        raise ImproperlyConfigured(f"A menu entry needs roles out of {sorted(ALL_ROLES)}; got {sorted(chosen)}")
+    return chosen
+
+
+def menu(
+    *,
+    label: str,
+    url_name: str,
+    roles: Iterable[str],
+    order: int,
+    permission: Callable[[object], bool] | None = None,
+) -> None:
+    """A menu entry for the people of these roles (ALL_ROLES for everyone), in `order` (lower
+    first). `permission(user) -> bool`, if given, narrows it further, e.g. to staff."""
+    entry = MenuEntry(label=label, url_name=url_name, roles=_roles(roles), order=order, permission=permission)
+    _menu[(url_name, label)] = entry
+
+
+def home(*, role: str, url_name: str, query: Mapping[str, str] | None = None) -> None:
+    """The page a person of this role lands on after signing in, with an optional query string
+    (e.g. a list already filtered). One home per role."""
+    if role not in ALL_ROLES:
+        raise ImproperlyConfigured(f"'{role}' is not a role")
+    new = Home(url_name=url_name, query=tuple(sorted((query or {}).items())))
+    current = _homes.get(role)
+    if current is not None and current != new:
+        raise ImproperlyConfigured(f"The home of role '{role}' is already {current.url_name}; not also {url_name}")
+    _homes[role] = new
+
+
+def json_endpoint(url_name: str) -> None:
+    """An endpoint called by scripts: refused with a 403 and JSON, never a redirect to a page
+    (e.g. when a second factor is still owed)."""
+    _json_endpoints.add(url_name)
+
+
+def notification_kind(code: str, label: str) -> None:
+    """A kind of notification an app sends through the core's outbox."""
+    current = _notification_kinds.get(code)
+    if current is not None and current != label:
+        raise ImproperlyConfigured(f"Notification kind '{code}' is already registered as '{current}'")
+    _notification_kinds[code] = label
+
+
+# --- Reading (the core) ---------------------------------------------------------------------
+
+
+def menu_for(user) -> list[MenuEntry]:
+    """The entries this person's role sees and their permission allows, in order. Nothing for
+    someone not signed in."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    entries = sorted(_menu.values(), key=lambda entry: (entry.order, entry.label))
+    return [entry for entry in entries if entry.shown_to(user)]
+
+
+def has_home(user) -> bool:
+    return role_of(user) in _homes
+
+
+def home_url_for(user) -> str:
+    """Where this person starts: their role's registered home, or the core's "Your PQA" page
+    for a role no app serves yet."""
+    home_page = _homes.get(role_of(user))
+    return home_page.url if home_page else reverse(FALLBACK_HOME)
+
+
+def is_json_endpoint(view_name: str) -> bool:
+    return view_name in _json_endpoints
+
+
+def notification_kind_choices() -> list[tuple[str, str]]:
+    return sorted(_notification_kinds.items())
+
+
+def notification_kind_label(code: str) -> str:
+    return _notification_kinds.get(code, code)
