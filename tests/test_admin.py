@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import services
-from evaluations.admin import VersionedForm
 from evaluations.models import (
     Cycle,
     CycleType,
@@ -23,6 +22,7 @@ from evaluations.models import (
     Recommendation,
     Respondent,
 )
+from pqa.admin import VersionedForm
 from pqa.models import Notification, Role, ServiceArea, Team, User
 from tests.conftest import PQAClient
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
