@@ -25,11 +25,16 @@ class ConcurrentEditError(Exception):
         super().__init__(f"{who} saved this record after you opened it, so your changes were not saved.")
 
 
-def concurrent_edit_error(instance: models.Model) -> ConcurrentEditError:
-    """The refusal for `instance` as it stands now, naming who saved it last and when (from its
-    history, when the model keeps one)."""
+def last_saved(instance: models.Model):
+    """The latest history row of `instance` (who saved it and when), or None when its model
+    keeps no history or it has none yet."""
     history = getattr(instance, "history", None)
-    last = history.order_by("-history_date").select_related("history_user").first() if history is not None else None
+    return history.order_by("-history_date").select_related("history_user").first() if history is not None else None
+
+
+def concurrent_edit_error(instance: models.Model) -> ConcurrentEditError:
+    """The refusal for `instance` as it stands now, naming who saved it last and when."""
+    last = last_saved(instance)
     return ConcurrentEditError(
         instance.version,
         str(last.history_user) if last and last.history_user else None,
