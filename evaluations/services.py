@@ -299,7 +299,8 @@ def evaluation_reassign(
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if not evaluation.is_editable:
         raise EvaluationError("Only an evaluation that has not been returned can be reassigned.")
-    if not evaluator.is_active:
+    # Read now, not as the page saw it: the account may have been deactivated since.
+    if not User.objects.filter(pk=evaluator.pk, is_active=True).exists():
         raise EvaluationError(f"{evaluator} cannot sign in, so cannot be given an evaluation.")
     if evaluator.pk == evaluation.evaluator_id:
         raise EvaluationError(f"{evaluation.reference} is already allocated to {evaluator}.")
