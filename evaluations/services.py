@@ -584,6 +584,9 @@ def evaluation_update(
     changed = [name for name, value in values.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, values[name])
+    if locked.status == Status.RETURNED and not locked.overall_grade:
+        # The database refuses it too (completed_evaluation_has_overall_grade); this says it in words.
+        raise ValidationError({"overall_grade": "A returned evaluation needs its overall grade: choose one."})
     if changed:
         locked.full_clean()
 
