@@ -161,6 +161,24 @@ def test_use_my_version_applies_it_through_the_draft_service_and_resolves_it(eva
     assert "was not saved" not in page.text
 
 
+def test_use_my_version_with_a_value_no_longer_allowed_is_refused_with_a_message(evaluator, evaluation):
+    _, tablet, _ = refused_on_the_tablet(evaluator, evaluation)
+    conflict = EditConflict.objects.get()
+    conflict.data["overall_grade"] = ["excellent"]  # e.g. a grade the scale no longer has
+    conflict.save()
+    response = tablet.post(
+        reverse("evaluations:conflicts", args=[evaluation.pk]),
+        {"conflict": conflict.pk, "version": 2, "choice": "mine"},
+        follow=True,
+    )
+    assert "Your version could not be applied" in response.text
+    assert "excellent is not one of the available choices" in response.text
+    evaluation.refresh_from_db()
+    assert (evaluation.strengths, evaluation.overall_grade, evaluation.version) == ("From the laptop", Grade.GOOD, 2)
+    conflict.refresh_from_db()
+    assert conflict.resolved_at is None
+
+
 def test_keep_the_saved_version_sets_mine_aside_and_changes_nothing(evaluator, evaluation):
     _, tablet, _ = refused_on_the_tablet(evaluator, evaluation)
     conflict = EditConflict.objects.get()
