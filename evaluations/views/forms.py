@@ -108,6 +108,14 @@ def evaluation_form(request, pk: int):
         forms.is_valid()
         forms.add_problems(incomplete.problems)
         return _render_form(request, evaluation, forms, errors=forms.errors_for_summary(), status=400, draft_saved=True)
+    except services.ConcurrentEditError as error:
+        # Saved again between this page's save and its submit (another tab): not an EvaluationError.
+        messages.error(
+            request,
+            f"Your answers were saved, but {error.saved_by or 'someone else'} saved this evaluation just after, "
+            "so it has not been submitted: check it, then submit it again.",
+        )
+        return redirect("evaluations:form", pk=evaluation.pk)
     messages.success(request, f"Evaluation {evaluation.reference} submitted. Thank you.")
     return redirect("evaluations:detail", pk=evaluation.pk)
 

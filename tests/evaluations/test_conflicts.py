@@ -119,6 +119,26 @@ def test_the_form_has_no_banner_when_nothing_was_refused(client_for, evaluator, 
     assert "was not saved" not in response.text
 
 
+def test_a_submit_overtaken_by_a_save_from_another_tab_is_not_submitted_and_says_so(evaluator, evaluation, monkeypatch):
+    laptop, tablet = two_devices(evaluator)
+    real_submit = services.evaluation_submit
+
+    def saved_meanwhile(**kwargs):
+        # The laptop autosaves from the version the tablet's save has just made.
+        assert (
+            autosave(laptop, Evaluation.objects.get(pk=evaluation.pk), strengths="From the laptop").status_code == 200
+        )
+        return real_submit(**kwargs)
+
+    monkeypatch.setattr(services, "evaluation_submit", saved_meanwhile)
+    response = tablet.post(
+        reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, submit="1"), follow=True
+    )
+    assert "so it has not been submitted: check it, then submit it again" in response.text
+    evaluation.refresh_from_db()
+    assert (evaluation.status, evaluation.strengths) == (Evaluation.Status.IN_PROGRESS, "From the laptop")
+
+
 # --- Evaluations: compared, then applied or set aside --------------------------------------
 
 
