@@ -580,7 +580,7 @@ def evaluation_update(
     unknown = set(values) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValueError(f"Not an evaluation field that can be changed: {', '.join(sorted(unknown))}")
-    locked = version_lock(Evaluation.objects.select_related("cycle", "team"), evaluation.pk, expected_version)
+    locked = version_lock(Evaluation, evaluation.pk, expected_version)
     changed = [name for name, value in values.items() if getattr(locked, name) != value]
     for name in changed:
         setattr(locked, name, values[name])
