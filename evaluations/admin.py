@@ -1,16 +1,17 @@
 """Django admin for practice evaluations: the administrators' view of every record and its
-history. Where a workflow exists the admin uses the same service as the app: allocating an
-evaluation, closing a cycle and recording a moderation all go through `services`; status
-and version are never typed here.
+history. Every save goes through `services`, which validate the model and check versions:
+allocating, opening and closing cycles, correcting an evaluation with its pillar grades and
+feedback, recommendations and moderations. Status and version are never typed here.
 
-Evaluations, moderations and recommendations carry a `version` (optimistic locking, as the
-web forms do): each change form, and each inline that edits one, posts back the version it
-was opened with, and a save made from an older one is refused rather than overwriting."""
+Evaluations, moderations and recommendations carry a `version` (optimistic locking, the
+core's admin kit in pqa.admin): each change form, and each inline that edits one, posts back
+the version it was opened with, and a save made from an older one is refused rather than
+overwriting. A pillar grade or a feedback row is part of its evaluation, guarded by its
+evaluation's version."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.utils import timezone
 
 from evaluations import services
 from evaluations.models import (
@@ -21,104 +22,25 @@ from evaluations.models import (
     PillarGrade,
     Recommendation,
 )
-from pqa.admin import HistoryAdmin
+from evaluations.permissions import can_be_moderated
+from pqa.admin import (
+    ServiceAdmin,
+    VersionedAdmin,
+    VersionedForm,
+    VersionedInlineFormSet,
+    adopt,
+    formset_changes,
+    save_formset_through,
+)
 
-# --- Lost updates -------------------------------------------------------------------------
-
-
-class VersionedForm(forms.ModelForm):
-    """Carries the version the page was opened with, and refuses the save if the row has
-    moved on since (another administrator, or an evaluator's autosave). Adding needs none."""
-
-    based_on_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.initial.setdefault("based_on_version", self.instance.version)
-
-    def clean(self):
-        cleaned_data = super().clean()
-        if self.instance.pk:
-            # A fresh read: self.instance was loaded for this request, after the page was opened.
-            rows = type(self.instance)._default_manager.filter(pk=self.instance.pk)
-            current = rows.values_list("version", flat=True).first()
-            if current is not None and cleaned_data.get("based_on_version") != current:
-                raise forms.ValidationError(_conflict_message(self.instance, current), code="conflict")
-        return cleaned_data
-
-
-def _conflict_message(instance, current_version: int) -> str:
-    return (
-        f"Someone else changed this {instance._meta.verbose_name} after you opened it (it is now version "
-        f"{current_version}). Your changes have not been saved: open it again to see theirs, then make your "
-        "changes again."
-    )
-
-
-def _take_next_version(obj, based_on_version) -> None:
-    """Lock the row and give `obj` the next version, unless it changed since `based_on_version`
-    (a save that slipped in after the form's check): then raise, and nothing is written."""
-    current = type(obj)._default_manager.select_for_update().values_list("version", flat=True).get(pk=obj.pk)
-    if current != based_on_version:
-        raise services.ConcurrentEditError(current, None, None)
-    obj.version = current + 1
-
-
-class VersionedInlineFormSet(forms.BaseInlineFormSet):
-    """Deleting a row is a change too: a row someone changed after the page was opened is not
-    deleted (the forms' own checks are skipped for rows marked for deletion)."""
-
-    def clean(self):
-        super().clean()
-        for form in self.deleted_forms:
-            if not form.instance.pk:
-                continue
-            current = type(form.instance)._default_manager.filter(pk=form.instance.pk)
-            version = current.values_list("version", flat=True).first()
-            if version is not None and _based_on(form) != version:
-                raise forms.ValidationError(
-                    f"Someone else changed this {form.instance._meta.verbose_name} after you opened the page "
-                    f"(it is now version {version}), so it has not been deleted and nothing here was saved: "
-                    "open the page again to see their changes.",
-                    code="conflict",
-                )
-
-
-def _based_on(form) -> int | None:
-    value = form.data.get(form.add_prefix("based_on_version"))
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _delete_if_unchanged(instance, based_on_version, user) -> None:
-    """Delete under the row lock, unless it changed after the page's check (then raise, and the
-    admin shows the form again with the conflict)."""
-    current = type(instance)._default_manager.select_for_update().values_list("version", flat=True).get(pk=instance.pk)
-    if current != based_on_version:
-        raise services.ConcurrentEditError(current, None, None)
-    instance._history_user = user
-    instance.delete()
-
-
-class VersionedAdmin(HistoryAdmin):
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except services.ConcurrentEditError:
-            # Someone saved between this form's check and its save. The admin's transaction has
-            # rolled back, so nothing was written; validating again shows the conflict message
-            # with everything this administrator typed still in the form.
-            return super().changeform_view(request, object_id, form_url, extra_context)
+NOT_MODERATED = "Only a returned evaluation can be moderated."
 
 
 # --- Cycles -------------------------------------------------------------------------------
 
 
 @admin.register(Cycle)
-class CycleAdmin(HistoryAdmin):
+class CycleAdmin(ServiceAdmin):
     list_display = ("__str__", "quarter", "type", "status", "evaluation_count", "opened_at", "closed_at")
     list_filter = ("status", "type", "quarter")
     search_fields = ("quarter", "title")
@@ -133,10 +55,11 @@ class CycleAdmin(HistoryAdmin):
         return obj.evaluation_count
 
     def save_model(self, request, obj, form, change):
-        # As services.cycle_open: the form has already run full_clean; record who opened it.
-        if not change:
-            obj.opened_by = request.user
-        super().save_model(request, obj, form, change)
+        values = {name: form.cleaned_data[name] for name in services.CYCLE_FIELDS if name in form.cleaned_data}
+        if change:
+            adopt(obj, services.cycle_update(cycle=obj, values=values, actor=request.user))
+        else:
+            adopt(obj, services.cycle_open(**values, actor=request.user))
 
     @admin.action(description="Close selected cycles", permissions=["change"])
     def close_selected_cycles(self, request, queryset):
@@ -190,8 +113,8 @@ class ModerationInlineFormSet(VersionedInlineFormSet):
     def clean(self):
         super().clean()
         changed = any(form.has_changed() for form in self.forms if not self._should_delete_form(form))
-        if changed and self.instance.status != Evaluation.Status.RETURNED:
-            raise forms.ValidationError("Only a returned evaluation can be moderated.")
+        if changed and not can_be_moderated(self.instance):
+            raise forms.ValidationError(NOT_MODERATED)
 
 
 class ModerationInline(admin.StackedInline):
@@ -333,9 +256,7 @@ class EvaluationAdmin(VersionedAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            # A change here must still stop an evaluator's older copy overwriting it.
-            _take_next_version(obj, form.cleaned_data["based_on_version"])
-            super().save_model(request, obj, form, change)
+            # Saved with its pillar grades and feedback in save_related: one service call, one version.
             return
         created = services.evaluation_allocate(
             cycle=obj.cycle,
@@ -348,13 +269,32 @@ class EvaluationAdmin(VersionedAdmin):
             ),
             actor=request.user,
         )
-        # The admin goes on to log and redirect to `obj`: make it the row the service wrote.
-        obj.__dict__.update({key: value for key, value in created.__dict__.items() if key != "_state"})
-        obj._state.adding = False
+        adopt(obj, created)
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        if change and "overall_grade" in form.changed_data:
+        if not change:
+            return super().save_related(request, form, formsets, change)
+        parts = {formset: formset_changes(formset) for formset in formsets if formset.model in services.PART_FIELDS}
+        services.evaluation_update(
+            evaluation=form.instance,
+            actor=request.user,
+            expected_version=form.cleaned_data["based_on_version"],
+            values={name: form.cleaned_data[name] for name in form.fields if name in services.UPDATABLE_FIELDS},
+            parts=[(item.instance, values) for changes in parts.values() for item, values in changes],
+        )
+        for formset, changes in parts.items():
+            # The admin's change message reads these lists, which formset.save() would have set.
+            formset.new_objects = [item.instance for item, values in changes if not item.instance.pk]
+            formset.changed_objects = [
+                (item.instance, item.changed_data)
+                for item, values in changes
+                if item.instance.pk and values is not None
+            ]
+            formset.deleted_objects = [item.instance for item, values in changes if values is None]
+        for formset in formsets:
+            if formset not in parts:
+                self.save_formset(request, form, formset, change=change)
+        if "overall_grade" in form.changed_data:
             self._rederive_moderation_outcome(request, form.instance)
 
     def _rederive_moderation_outcome(self, request, evaluation):
@@ -379,64 +319,87 @@ class EvaluationAdmin(VersionedAdmin):
         )
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Moderation:
-            based_on = {item.instance.pk: item.cleaned_data.get("based_on_version") for item in formset.initial_forms}
-            for instance in formset.save(commit=False):
-                instance._history_user = request.user
-                if isinstance(instance, Recommendation) and instance.pk:
-                    _take_next_version(instance, based_on[instance.pk])
-                instance.save()
-            deleted_forms = {item.instance.pk: item for item in formset.deleted_forms}
-            for instance in formset.deleted_objects:
-                based_on = _based_on(deleted_forms[instance.pk]) if instance.pk in deleted_forms else None
-                if isinstance(instance, Recommendation):
-                    _delete_if_unchanged(instance, based_on, request.user)
-                else:
-                    instance._history_user = request.user
-                    instance.delete()
-            return
-        # The admin's change message reads these lists, which formset.save() would have set.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for inline_form in formset.forms:
-            if formset._should_delete_form(inline_form):
-                if inline_form.instance.pk:
-                    _delete_if_unchanged(inline_form.instance, _based_on(inline_form), request.user)
-                    formset.deleted_objects.append(inline_form.instance)
-                continue
-            if not inline_form.has_changed():
-                continue
-            data = inline_form.cleaned_data
-            existed = inline_form.instance.pk is not None
-            moderation = services.moderation_record(
-                evaluation=form.instance,
-                moderated_grade=data["moderated_grade"],
-                moderator=data.get("moderator"),
-                rationale=data.get("rationale", ""),
-                actor=request.user,
-                expected_version=data.get("based_on_version") if existed else None,
+        actor = request.user
+        if formset.model is Recommendation:
+            save_formset_through(
+                formset,
+                add=lambda values: services.recommendation_add(evaluation=form.instance, values=values, actor=actor),
+                update=lambda item, values, version: services.recommendation_update(
+                    recommendation=item, values=values, actor=actor, expected_version=version
+                ),
+                delete=lambda item, version: services.recommendation_delete(
+                    recommendation=item, actor=actor, expected_version=version
+                ),
             )
-            if existed:
-                formset.changed_objects.append((moderation, inline_form.changed_data))
-            else:
-                formset.new_objects.append(moderation)
+        elif formset.model is Moderation:
+
+            def record(values, version=None):
+                return services.moderation_record(
+                    evaluation=form.instance,
+                    moderated_grade=values["moderated_grade"],
+                    moderator=values.get("moderator"),
+                    rationale=values.get("rationale", ""),
+                    actor=actor,
+                    expected_version=version,
+                )
+
+            save_formset_through(
+                formset,
+                add=record,
+                update=lambda item, values, version: record(values, version),
+                delete=lambda item, version: services.moderation_delete(
+                    moderation=item, actor=actor, expected_version=version
+                ),
+            )
+        else:
+            raise NotImplementedError(f"No service saves {formset.model._meta.verbose_name} rows here")
+
+
+class EvaluationPartForm(VersionedForm):
+    """A pillar grade or a feedback row is part of its evaluation: the evaluation's version guards it."""
+
+    def versioned_record(self):
+        return self.instance.evaluation if self.instance.evaluation_id else None
+
+
+class EvaluationPartAdmin(VersionedAdmin):
+    """Saved through services.evaluation_update, as part of its evaluation."""
+
+    form = EvaluationPartForm
+    autocomplete_fields = ("evaluation",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # The evaluation a part belongs to is fixed once it exists.
+        return (*self.readonly_fields, "evaluation") if obj else self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        fields = services.PART_FIELDS[self.model]
+        values = {name: form.cleaned_data[name] for name in fields if name in form.cleaned_data}
+        evaluation = obj.evaluation
+        services.evaluation_update(
+            evaluation=evaluation,
+            actor=request.user,
+            expected_version=form.cleaned_data.get("based_on_version") if change else None,
+            parts=[(obj if change else self.model(evaluation=evaluation), values)],
+        )
+        key = fields[0]  # the pillar, or the respondent: one row of each per evaluation
+        adopt(obj, self.model._default_manager.get(evaluation=evaluation, **{key: getattr(obj, key)}))
 
 
 @admin.register(PillarGrade)
-class PillarGradeAdmin(HistoryAdmin):
+class PillarGradeAdmin(EvaluationPartAdmin):
     list_display = ("evaluation", "pillar", "grade")
     list_filter = ("pillar", "grade", ("evaluation__cycle__quarter", admin.AllValuesFieldListFilter))
     list_select_related = ("evaluation",)
     search_fields = ("evaluation__reference", "evaluation__child_ref")
-    autocomplete_fields = ("evaluation",)
 
 
 @admin.register(EvaluationFeedback)
-class EvaluationFeedbackAdmin(HistoryAdmin):
+class EvaluationFeedbackAdmin(EvaluationPartAdmin):
     list_display = ("evaluation", "respondent", "spoken_to", "understood_why", "involved_in_decisions")
     list_filter = ("respondent", "spoken_to", "understood_why", "involved_in_decisions", "needs_understood")
     list_select_related = ("evaluation",)
     search_fields = ("evaluation__reference", "evaluation__child_ref", "quote")
-    autocomplete_fields = ("evaluation",)
 
 
 # --- Moderation and recommendations -------------------------------------------------------
@@ -449,8 +412,8 @@ class ModerationForm(VersionedForm):
 
     def clean_evaluation(self):
         evaluation = self.cleaned_data["evaluation"]
-        if evaluation and evaluation.status != Evaluation.Status.RETURNED:
-            raise forms.ValidationError("Only a returned evaluation can be moderated.")
+        if evaluation and not can_be_moderated(evaluation):
+            raise forms.ValidationError(NOT_MODERATED)
         return evaluation
 
 
@@ -485,8 +448,14 @@ class ModerationAdmin(VersionedAdmin):
             # The service refuses under its lock if the moderation moved on after the form's check.
             expected_version=form.cleaned_data.get("based_on_version") if change else None,
         )
-        obj.__dict__.update({key: value for key, value in saved.__dict__.items() if key != "_state"})
-        obj._state.adding = False
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.moderation_delete(moderation=obj, actor=request.user, expected_version=None)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(Recommendation)
@@ -510,9 +479,21 @@ class RecommendationAdmin(VersionedAdmin):
         return obj.action if len(obj.action) <= 80 else f"{obj.action[:77]}..."
 
     def save_model(self, request, obj, form, change):
-        # No service marks a recommendation done yet; keep completed_at and the version true.
-        if "status" in form.changed_data:
-            obj.completed_at = timezone.now() if obj.status == Recommendation.Status.DONE else None
+        values = {name: form.cleaned_data[name] for name in services.RECOMMENDATION_ADMIN_FIELDS if name in form.fields}
         if change:
-            _take_next_version(obj, form.cleaned_data["based_on_version"])
-        super().save_model(request, obj, form, change)
+            saved = services.recommendation_update(
+                recommendation=obj,
+                values=values,
+                actor=request.user,
+                expected_version=form.cleaned_data["based_on_version"],
+            )
+        else:
+            saved = services.recommendation_add(evaluation=obj.evaluation, values=values, actor=request.user)
+        adopt(obj, saved)
+
+    def delete_model(self, request, obj):
+        services.recommendation_delete(recommendation=obj, actor=request.user, expected_version=None)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)

@@ -12,6 +12,7 @@ __all__ = [
     "ALLOCATE_ROLES",
     "READ_ALL_ROLES",
     "can_acknowledge_safeguarding_concern",
+    "can_be_moderated",
     "can_edit_evaluation",
     "can_manage_cycles",
     "can_read_all_evaluations",
@@ -68,3 +69,9 @@ def can_acknowledge_safeguarding_concern(user, evaluation: Evaluation) -> bool:
     if can_see_all_safeguarding_concerns(user):
         return True
     return can_see_team_safeguarding_concerns(user) and evaluation.team_id == user.team_id
+
+
+def can_be_moderated(evaluation: Evaluation) -> bool:
+    """Moderation re-examines the grade an evaluator returned: only a returned evaluation has
+    one. The service, the admin and the import all ask this."""
+    return evaluation.status == Evaluation.Status.RETURNED

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models.functions import Length
 from django.urls import reverse
@@ -32,26 +32,18 @@ from evaluations.models import (
     Respondent,
 )
 from evaluations.notifications import NotificationKind
-from evaluations.permissions import can_acknowledge_safeguarding_concern
+from evaluations.permissions import can_acknowledge_safeguarding_concern, can_be_moderated
 from pqa.models import Role, Team, User
 from pqa.services import absolute_url, notification_queue
+from pqa.versioning import ConcurrentEditError, version_bump, version_check, version_lock
 
 Status = Evaluation.Status
 
 
 class EvaluationError(Exception):
-    """A workflow step that is not allowed from the current state."""
-
-
-class ConcurrentEditError(EvaluationError):
-    """Someone else saved the record after this person opened it."""
-
-    def __init__(self, current_version: int, saved_by: str | None, saved_at: dt.datetime | None):
-        self.current_version = current_version
-        self.saved_by = saved_by
-        self.saved_at = saved_at
-        who = saved_by or "someone else"
-        super().__init__(f"{who} saved this record after you opened it, so your changes were not saved.")
+    """A workflow step that is not allowed from the current state. (A save refused because
+    someone saved first is pqa.versioning.ConcurrentEditError, re-exported here: it is not an
+    EvaluationError, so catch it first wherever both are caught.)"""
 
 
 @dataclass(frozen=True)
@@ -75,6 +67,30 @@ def _attribute(instance, actor: User | None) -> None:
     # simple-history reads this when no request is in flight (commands, tasks, tests).
     if actor is not None:
         instance._history_user = actor
+
+
+def _clean(instance, fields: Iterable[str] | None = None, *, prefix: str = "", blank_allowed=()) -> None:
+    """The model's own validation (`full_clean`) of what a service writes: `fields` when given
+    (the rest was validated when it was written, and checking it again costs queries on every
+    autosave), else everything. `blank_allowed` may be left empty in a draft: completeness is
+    evaluation_problems' rule, at submit. Errors of a part of the evaluation are keyed
+    `prefix-field`, the names its form posts."""
+    exclude = set()
+    if fields is not None:
+        wanted = set(fields)
+        exclude = {field.name for field in instance._meta.fields if field.name not in wanted}
+    exclude |= {name for name in blank_allowed if getattr(instance, name) in ("", None)}
+    try:
+        instance.full_clean(exclude=exclude or None)
+    except ValidationError as error:
+        if not prefix:
+            raise
+        raise ValidationError(
+            {
+                (name if name == NON_FIELD_ERRORS else f"{prefix}-{name}"): texts
+                for name, texts in error.message_dict.items()
+            }
+        ) from error
 
 
 # --- Cycles -------------------------------------------------------------------------------
@@ -102,14 +118,38 @@ def cycle_close(*, cycle: Cycle, actor: User) -> int:
     )
     for evaluation in unreturned:
         evaluation.status = Status.NOT_RETURNED
-        evaluation.version += 1
+        version_bump(evaluation)
+        _clean(evaluation, ["status"])
         _attribute(evaluation, actor)
         evaluation.save(update_fields=["status", "version", "updated_at"])
     cycle.status = Cycle.Status.CLOSED
     cycle.closed_at = timezone.now()
+    _clean(cycle, ["status", "closed_at"])
     _attribute(cycle, actor)
     cycle.save(update_fields=["status", "closed_at"])
     return len(unreturned)
+
+
+CYCLE_FIELDS = ("quarter", "type", "title")
+
+
+@transaction.atomic
+def cycle_update(*, cycle: Cycle, values: Mapping[str, object], actor: User) -> Cycle:
+    """Correct a cycle's quarter, type or title (the administrators' page). Whether it is open
+    is cycle_close's business, not a value to type."""
+    unknown = set(values) - set(CYCLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a cycle field that can be changed: {', '.join(sorted(unknown))}")
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    wanted = {name: value.strip() if isinstance(value, str) else value for name, value in values.items()}
+    if all(getattr(locked, name) == value for name, value in wanted.items()):
+        return locked
+    for name, value in wanted.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    _attribute(locked, actor)
+    locked.save()
+    return locked
 
 
 # --- Allocation ---------------------------------------------------------------------------
@@ -260,14 +300,16 @@ def evaluation_reassign(
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if not evaluation.is_editable:
         raise EvaluationError("Only an evaluation that has not been returned can be reassigned.")
-    if not evaluator.is_active:
+    # Read now, not as the page saw it: the account may have been deactivated since.
+    if not User.objects.filter(pk=evaluator.pk, is_active=True).exists():
         raise EvaluationError(f"{evaluator} cannot sign in, so cannot be given an evaluation.")
     if evaluator.pk == evaluation.evaluator_id:
         raise EvaluationError(f"{evaluation.reference} is already allocated to {evaluator}.")
     evaluation.evaluator = evaluator
     if due_date is not None:
         evaluation.due_date = due_date
-    evaluation.version += 1
+    version_bump(evaluation)
+    _clean(evaluation, ["evaluator", "due_date"])
     _attribute(evaluation, actor)
     evaluation.save()
     notification_queue(
@@ -318,8 +360,7 @@ def _lock_for_edit(
     if not locked.is_editable:
         raise EvaluationError("This evaluation has been returned or closed and can no longer be changed.")
     same_tab = bool(editor_token) and locked.draft_editor_token == editor_token
-    if expected_version is not None and locked.version != expected_version and not same_tab:
-        raise _conflict(locked)
+    version_check(locked, None if same_tab else expected_version)
     return locked
 
 
@@ -336,8 +377,9 @@ def evaluation_save_draft(
     editor_token: str = "",
 ) -> Evaluation:
     """Save the evaluator's work as it stands, complete or not. Refuses (ConcurrentEditError)
-    if the evaluation changed since `expected_version`. A safeguarding concern with a
-    description is sent to the team manager and the Practice Hub the first time it is saved."""
+    if the evaluation changed since `expected_version`, and (ValidationError, nothing written)
+    a value the model does not allow. A safeguarding concern with a description is sent to
+    the team manager and the Practice Hub the first time it is saved."""
     locked = _lock_for_edit(
         evaluation=evaluation, actor=actor, expected_version=expected_version, editor_token=editor_token
     )
@@ -349,14 +391,16 @@ def evaluation_save_draft(
         locked.status = Status.IN_PROGRESS
     locked.draft_saved_at = timezone.now()
     locked.draft_editor_token = editor_token[:64]
-    locked.version += 1
+    version_bump(locked)
+    _clean(locked, [*DRAFT_FIELDS, "status"])
     _attribute(locked, actor)
     locked.save()
 
     existing_pillars = {item.pillar: item for item in locked.pillar_grades.all()}
     for pillar, values in (pillars or {}).items():
         grade = existing_pillars.get(pillar) or PillarGrade(evaluation=locked, pillar=Pillar(pillar))
-        _update_if_changed(grade, {name: values[name] or "" for name in PILLAR_FIELDS if name in values}, actor)
+        wanted = {name: values[name] or "" for name in PILLAR_FIELDS if name in values}
+        _update_if_changed(grade, wanted, actor, fields=PILLAR_FIELDS, prefix=f"pillar-{pillar}")
 
     existing_feedback = {item.respondent: item for item in locked.feedback_gathered.all()}
     for respondent, values in (feedback or {}).items():
@@ -368,7 +412,7 @@ def evaluation_save_draft(
             for name in FEEDBACK_FIELDS
             if name in values
         }
-        _update_if_changed(item, wanted, actor)
+        _update_if_changed(item, wanted, actor, fields=FEEDBACK_FIELDS, prefix=f"feedback-{respondent}")
 
     if recommendations is not None:
         _replace_recommendations(locked, recommendations, actor)
@@ -377,14 +421,18 @@ def evaluation_save_draft(
     return locked
 
 
-def _update_if_changed(instance, values: Mapping[str, object], actor: User) -> None:
+def _update_if_changed(
+    instance, values: Mapping[str, object], actor: User, *, fields=None, prefix: str = "", blank_allowed=()
+) -> bool:
     # One history row per real change: nothing is written when nothing changed.
     if instance.pk and all(getattr(instance, name) == value for name, value in values.items()):
-        return
+        return False
     for name, value in values.items():
         setattr(instance, name, value)
+    _clean(instance, fields, prefix=prefix, blank_allowed=blank_allowed)
     _attribute(instance, actor)
     instance.save()
+    return True
 
 
 def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> None:
@@ -394,12 +442,15 @@ def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str,
     for index, row in enumerate(wanted):
         item = existing[index] if index < len(existing) else Recommendation(evaluation=evaluation)
         values = {name: row.get(name) or ("" if name != "due_date" else None) for name in RECOMMENDATION_FIELDS}
-        if item.pk and all(getattr(item, name) == value for name, value in values.items()):
-            continue
-        for name, value in values.items():
-            setattr(item, name, value)
-        _attribute(item, actor)
-        item.save()
+        # A draft's recommendation may still lack its action or owner: submit asks for them.
+        _update_if_changed(
+            item,
+            values,
+            actor,
+            fields=RECOMMENDATION_FIELDS,
+            prefix=f"recommendations-{index}",
+            blank_allowed=("action", "owner"),
+        )
     for item in existing[len(wanted) :]:
         _attribute(item, actor)
         item.delete()
@@ -493,9 +544,75 @@ def evaluation_submit(*, evaluation: Evaluation, actor: User, expected_version: 
         raise IncompleteEvaluation(problems)
     locked.status = Status.RETURNED
     locked.submitted_at = timezone.now()
-    locked.version += 1
+    version_bump(locked)
+    _clean(locked, ["status", "submitted_at", "overall_grade"])
     _attribute(locked, actor)
     locked.save()
+    return locked
+
+
+# --- Administrators' corrections ---------------------------------------------------------
+
+# What an administrator may correct on an evaluation: never its reference, status or version,
+# which only the workflow services move.
+UPDATABLE_FIELDS = ("cycle", "team", "child_ref", "practitioner", "evaluator", "due_date", "revisit_of", *DRAFT_FIELDS)
+PART_FIELDS = {
+    PillarGrade: ("pillar", *PILLAR_FIELDS),
+    EvaluationFeedback: ("respondent", *FEEDBACK_FIELDS),
+}
+
+
+@transaction.atomic
+def evaluation_update(
+    *,
+    evaluation: Evaluation,
+    actor: User,
+    expected_version: int | None,
+    values: Mapping[str, object] | None = None,
+    parts: Iterable[tuple[PillarGrade | EvaluationFeedback, Mapping[str, object] | None]] = (),
+) -> Evaluation:
+    """Correct an evaluation, in any state, and its pillar grades and feedback, which are part
+    of it: `parts` pairs a row (a new one has no pk) with its new values, or None to remove it.
+    One version for the whole: refused (ConcurrentEditError) if the evaluation changed since
+    `expected_version`, e.g. by the evaluator's autosave; refused (ValidationError, nothing
+    written) if the model does not allow a value, e.g. a name as case id, a grade not in the
+    scale, or a returned evaluation without an overall grade. No change, no new version."""
+    values = dict(values or {})
+    unknown = set(values) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"Not an evaluation field that can be changed: {', '.join(sorted(unknown))}")
+    locked = version_lock(Evaluation, evaluation.pk, expected_version)
+    changed = [name for name, value in values.items() if getattr(locked, name) != value]
+    for name in changed:
+        setattr(locked, name, values[name])
+    if locked.status == Status.RETURNED and not locked.overall_grade:
+        # The database refuses it too (completed_evaluation_has_overall_grade); this says it in words.
+        raise ValidationError({"overall_grade": "A returned evaluation needs its overall grade: choose one."})
+    if changed:
+        locked.full_clean()
+
+    parts_changed = False
+    for row, row_values in parts:
+        model = type(row)
+        current = model._default_manager.get(pk=row.pk, evaluation=locked) if row.pk else model(evaluation=locked)
+        key = getattr(current, "pillar", None) or getattr(current, "respondent", "")
+        prefix = f"{model._meta.model_name}-{key or 'new'}"
+        if row_values is None:
+            if current.pk:
+                _attribute(current, actor)
+                current.delete()
+                parts_changed = True
+            continue
+        unknown = set(row_values) - set(PART_FIELDS[model])
+        if unknown:
+            names = ", ".join(sorted(unknown))
+            raise ValueError(f"Not a {model._meta.verbose_name} field that can be changed: {names}")
+        parts_changed |= _update_if_changed(current, row_values, actor, prefix=prefix)
+
+    if changed or parts_changed:
+        version_bump(locked)
+        _attribute(locked, actor)
+        locked.save()
     return locked
 
 
@@ -515,34 +632,37 @@ def moderation_record(
     """Record a moderator's grade for a returned evaluation. Whether it agreed with, raised or
     lowered the evaluator's grade is derived here, never typed. Changing an existing
     moderation needs the version it was based on (ConcurrentEditError otherwise)."""
+    # The evaluation's row lock also guards its one moderation (no second lock to order).
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
-    if evaluation.status != Status.RETURNED:
+    if not can_be_moderated(evaluation):
         raise EvaluationError("Only a returned evaluation can be moderated.")
     if moderated_grade not in Grade.values:
         raise ValidationError({"moderated_grade": f"'{moderated_grade}' is not a grade"})
     outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=moderated_grade)
     moderation = Moderation.objects.filter(evaluation=evaluation).first() or Moderation(evaluation=evaluation)
-    if moderation.pk and expected_version is not None and moderation.version != expected_version:
-        raise _conflict(moderation)
+    if moderation.pk:
+        version_check(moderation, expected_version)
     moderation.moderated_grade = moderated_grade
     moderation.outcome = outcome
     moderation.moderator = moderator
     moderation.rationale = rationale
     if moderation.pk:
-        moderation.version += 1
+        version_bump(moderation)
         moderation.moderated_at = timezone.now()
+    moderation.full_clean(exclude=["evaluation"])
     _attribute(moderation, actor or moderator)
     moderation.save()
     return moderation
 
 
-def _conflict(instance) -> ConcurrentEditError:
-    last = instance.history.order_by("-history_date").select_related("history_user").first()
-    return ConcurrentEditError(
-        instance.version,
-        str(last.history_user) if last and last.history_user else None,
-        last.history_date if last else None,
-    )
+@transaction.atomic
+def moderation_delete(*, moderation: Moderation, actor: User, expected_version: int | None) -> None:
+    """Remove a moderation (an administrator's correction), unless it changed since
+    `expected_version` (ConcurrentEditError, nothing deleted)."""
+    Evaluation.objects.select_for_update().filter(pk=moderation.evaluation_id).first()
+    locked = version_lock(Moderation, moderation.pk, expected_version)
+    _attribute(locked, actor)
+    locked.delete()
 
 
 # --- Recommendations ----------------------------------------------------------------------
@@ -553,16 +673,14 @@ def recommendation_set_status(
     *, recommendation: Recommendation, status: str, actor: User, expected_version: int | None = None
 ) -> Recommendation:
     """Mark a recommendation done, or open again. Refused if it changed since `expected_version`."""
-    locked = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise _conflict(locked)
+    locked = version_lock(Recommendation, recommendation.pk, expected_version)
     if status not in Recommendation.Status.values:
         raise ValidationError({"status": f"'{status}' is not a recommendation status"})
     if locked.status == status:
         return locked
-    locked.status = status
-    locked.completed_at = timezone.now() if status == Recommendation.Status.DONE else None
-    locked.version += 1
+    _set_status(locked, status)
+    version_bump(locked)
+    _clean(locked, ["status", "completed_at"])
     _attribute(locked, actor)
     locked.save()
     return locked
@@ -595,6 +713,70 @@ def safeguarding_concern_acknowledge(*, evaluation: Evaluation, actor: User) -> 
     return locked
 
 
+def _set_status(recommendation: Recommendation, status: str) -> None:
+    # When it was done is recorded, never typed; opened again, it is not done.
+    if recommendation.status != status:
+        recommendation.completed_at = timezone.now() if status == Recommendation.Status.DONE else None
+    recommendation.status = status
+
+
+RECOMMENDATION_ADMIN_FIELDS = (*RECOMMENDATION_FIELDS, "status")
+
+
+def _recommendation_values(values: Mapping[str, object]) -> dict[str, object]:
+    unknown = set(values) - set(RECOMMENDATION_ADMIN_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a recommendation field that can be changed: {', '.join(sorted(unknown))}")
+    return dict(values)
+
+
+@transaction.atomic
+def recommendation_add(*, evaluation: Evaluation, values: Mapping[str, object], actor: User) -> Recommendation:
+    """Add a recommendation to an evaluation's central record (the administrators' page; the
+    evaluator's own come with the draft)."""
+    values = _recommendation_values(values)
+    recommendation = Recommendation(evaluation=evaluation)
+    for name, value in values.items():
+        if name != "status":
+            setattr(recommendation, name, value)
+    _set_status(recommendation, values.get("status") or Recommendation.Status.OPEN)
+    recommendation.full_clean()
+    _attribute(recommendation, actor)
+    recommendation.save()
+    return recommendation
+
+
+@transaction.atomic
+def recommendation_update(
+    *, recommendation: Recommendation, values: Mapping[str, object], actor: User, expected_version: int | None
+) -> Recommendation:
+    """Change a recommendation's action, owner, due date or status. Refused if it changed
+    since `expected_version` (ConcurrentEditError) or the values are not allowed
+    (ValidationError); nothing is written then. No change, no new version."""
+    values = _recommendation_values(values)
+    locked = version_lock(Recommendation, recommendation.pk, expected_version)
+    if all(getattr(locked, name) == value for name, value in values.items()):
+        return locked
+    for name, value in values.items():
+        if name != "status":
+            setattr(locked, name, value)
+    if "status" in values:
+        _set_status(locked, values["status"])
+    version_bump(locked)
+    locked.full_clean()
+    _attribute(locked, actor)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def recommendation_delete(*, recommendation: Recommendation, actor: User, expected_version: int | None) -> None:
+    """Remove a recommendation, unless it changed since `expected_version` (ConcurrentEditError)."""
+    locked = version_lock(Recommendation, recommendation.pk, expected_version)
+    _attribute(locked, actor)
+    locked.delete()
+
+
 __all__ = [
     "AllocationRequest",
     "Answer",
@@ -606,14 +788,20 @@ __all__ = [
     "Problem",
     "cycle_close",
     "cycle_open",
+    "cycle_update",
     "evaluation_allocate",
     "evaluation_problems",
     "evaluation_reassign",
     "evaluation_save_draft",
     "evaluation_submit",
+    "evaluation_update",
     "evaluations_allocate",
     "evaluations_allocate_sample",
+    "moderation_delete",
     "moderation_record",
+    "recommendation_add",
+    "recommendation_delete",
     "recommendation_set_status",
+    "recommendation_update",
     "safeguarding_concern_acknowledge",
 ]

@@ -1,15 +1,18 @@
-"""Django admin for the PQA core: people and roles, the organisation, the outbox.
+"""Django admin for the PQA core: people and roles, the organisation, the outbox; and the
+kit every app's admin uses to write through its services and to refuse lost updates.
 
 Every admin shows the record's change history (django-simple-history) but offers no
 "revert": restoring an old version would write around the services and their rules."""
 
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from simple_history.admin import SimpleHistoryAdmin
 
 from pqa import services
 from pqa.models import EditConflict, Notification, ServiceArea, Team, User
+from pqa.versioning import ConcurrentEditError
 
 
 class HistoryAdmin(SimpleHistoryAdmin):
@@ -22,6 +25,173 @@ class HistoryAdmin(SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied("Old versions can be read here, not restored.")
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+# --- Writing through services ---------------------------------------------------------------
+
+
+def _refusal_shown_on(form_class, refusal: ValidationError):
+    """`form_class`, failing with the errors of a service's refusal beside their fields."""
+
+    class Refused(form_class):
+        def clean(self):
+            cleaned_data = super().clean()
+            problems = refusal.message_dict if hasattr(refusal, "error_dict") else {NON_FIELD_ERRORS: refusal.messages}
+            for name, texts in problems.items():
+                if name in self.fields:
+                    self.add_error(name, texts)
+                else:
+                    # A part of the record with no field on this form: say which part.
+                    self.add_error(None, texts if name == NON_FIELD_ERRORS else [f"{name}: {text}" for text in texts])
+            return cleaned_data
+
+    Refused.__name__ = form_class.__name__
+    return Refused
+
+
+class ServiceAdmin(HistoryAdmin):
+    """An admin whose saves call the app's services (save_model and save_related overridden)
+    rather than writing rows itself. When a service refuses with a ValidationError, e.g. a
+    rule the form does not know, its transaction has rolled back and the form is shown again
+    with the refusal beside the fields it is about and all that was typed."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as refusal:
+            request.pqa_service_refusal = refusal
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        refusal = getattr(request, "pqa_service_refusal", None)
+        return form if refusal is None else _refusal_shown_on(form, refusal)
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's `obj` the row a service wrote: the admin goes on to log and redirect to it."""
+    obj.__dict__.update({key: value for key, value in saved.__dict__.items() if key != "_state"})
+    obj._state.adding = False
+
+
+# --- Lost updates: versioned records -------------------------------------------------------
+
+
+def conflict_message(record, current_version: int) -> str:
+    return (
+        f"Someone else changed this {record._meta.verbose_name} after you opened it (it is now version "
+        f"{current_version}). Your changes have not been saved: open it again to see theirs, then make your "
+        "changes again."
+    )
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version the page was opened with, and refuses the save if the record has
+    moved on since (another administrator, or a person's autosave). Adding needs none. The
+    service checks again under its row lock, which catches a save landing after this check.
+
+    A part of another record (an evaluation's pillar grade) has no version of its own: override
+    `versioned_record` to return the record whose version guards it."""
+
+    based_on_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def versioned_record(self):
+        return self.instance
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = self._guarding_record()
+        if record is not None:
+            self.initial.setdefault("based_on_version", record.version)
+
+    def _guarding_record(self):
+        if not self.instance.pk:
+            return None
+        record = self.versioned_record()
+        return record if record is not None and record.pk else None
+
+    def clean(self):
+        cleaned_data = super().clean()
+        record = self._guarding_record()
+        if record is not None:
+            # A fresh read: the record was loaded for this request, after the page was opened.
+            current = type(record)._default_manager.filter(pk=record.pk).values_list("version", flat=True).first()
+            if current is not None and cleaned_data.get("based_on_version") != current:
+                raise forms.ValidationError(conflict_message(record, current), code="conflict")
+        return cleaned_data
+
+
+def based_on(form) -> int | None:
+    """The version a row was opened at, as posted (a row marked for deletion is not cleaned)."""
+    value = form.data.get(form.add_prefix("based_on_version"))
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class VersionedInlineFormSet(forms.BaseInlineFormSet):
+    """Deleting a row is a change too: a row someone changed after the page was opened is not
+    deleted (the forms' own checks are skipped for rows marked for deletion)."""
+
+    def clean(self):
+        super().clean()
+        for form in self.deleted_forms:
+            if not form.instance.pk:
+                continue
+            current = type(form.instance)._default_manager.filter(pk=form.instance.pk)
+            version = current.values_list("version", flat=True).first()
+            if version is not None and based_on(form) != version:
+                raise forms.ValidationError(
+                    f"Someone else changed this {form.instance._meta.verbose_name} after you opened the page "
+                    f"(it is now version {version}), so it has not been deleted and nothing here was saved: "
+                    "open the page again to see their changes.",
+                    code="conflict",
+                )
+
+
+def formset_changes(formset) -> list[tuple[forms.ModelForm, dict | None]]:
+    """What an inline formset asks for, row by row: (form, the row's values) for a new or
+    changed row, (form, None) for a saved row marked for deletion. Unchanged rows are left out."""
+    skip = {"based_on_version", "DELETE", formset.fk.name, formset.model._meta.pk.name}
+    changes = []
+    for form in formset.forms:
+        if formset._should_delete_form(form):
+            if form.instance.pk:
+                changes.append((form, None))
+            continue
+        if form.has_changed():
+            changes.append((form, {name: form.cleaned_data[name] for name in form.fields if name not in skip}))
+    return changes
+
+
+def save_formset_through(formset, *, add, update, delete) -> None:
+    """Save a versioned inline formset through the app's services: `add(values)`,
+    `update(instance, values, based_on_version)` and `delete(instance, based_on_version)`,
+    each returning what it wrote (delete: nothing). Sets the lists the admin's change message
+    reads, as formset.save() would have."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form, values in formset_changes(formset):
+        if values is None:
+            delete(form.instance, based_on(form))
+            formset.deleted_objects.append(form.instance)
+        elif form.instance.pk:
+            formset.changed_objects.append((update(form.instance, values, based_on(form)), form.changed_data))
+        else:
+            formset.new_objects.append(add(values))
+
+
+class VersionedAdmin(ServiceAdmin):
+    """For a versioned record: a save refused by the service's own check (a save that slipped
+    in after the form's check) is shown as the form's conflict, with what was typed kept."""
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ConcurrentEditError:
+            # The admin's transaction has rolled back, so nothing was written; validating again
+            # shows the conflict message with everything this administrator typed still in the form.
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(User)

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations import services
-from evaluations.admin import VersionedForm
 from evaluations.models import (
     Cycle,
     CycleType,
@@ -24,6 +23,7 @@ from evaluations.models import (
     Respondent,
 )
 from evaluations.notifications import NotificationKind
+from pqa.admin import VersionedForm
 from pqa.models import Notification, Role, ServiceArea, Team, User
 from tests.conftest import PQAClient
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
@@ -548,3 +548,105 @@ def test_a_grade_change_that_keeps_the_outcome_leaves_the_moderation_alone(admin
     assert admin_for.post(url, data).status_code == 302
     moderation = Moderation.objects.get(evaluation=evaluation)
     assert (moderation.outcome, moderation.version) == (Moderation.Outcome.UPGRADED, 1)
+
+
+# --- Every save goes through a service that validates the model -----------------------------
+
+
+def test_an_admin_save_with_a_name_as_case_id_is_refused_and_writes_nothing(admin_for, records):
+    evaluation = records[Evaluation]
+    url, data = open_change_page(admin_for, evaluation)
+    data["child_ref"] = "Jo Bloggs"
+    data["strengths"] = "Typed with it."
+    response = admin_for.post(url, data)
+    assert response.status_code == 200
+    assert "&#x27;Jo Bloggs&#x27; is not a case id" in response.content.decode()
+    evaluation.refresh_from_db()
+    assert (evaluation.child_ref, evaluation.strengths, evaluation.version) == ("CHILD123456", "", 1)
+
+
+def test_an_admin_save_with_a_pillar_grade_not_in_the_scale_is_refused_and_writes_nothing(admin_for, records):
+    evaluation = records[Evaluation]
+    url, data = open_change_page(admin_for, evaluation)
+    data["pillar_grades-0-grade"] = "excellent"
+    data["strengths"] = "Typed with it."
+    response = admin_for.post(url, data)
+    assert response.status_code == 200
+    assert "Select a valid choice. excellent is not one of the available choices." in response.content.decode()
+    evaluation.refresh_from_db()
+    assert (evaluation.strengths, evaluation.version) == ("", 1)
+    assert set(evaluation.pillar_grades.values_list("grade", flat=True)) == {Grade.REQUIRES_IMPROVEMENT}
+
+
+def test_clearing_the_grade_of_a_returned_evaluation_is_refused_by_the_service_with_a_message(admin_for, records):
+    # The form does not know the rule (status is not one of its fields): the service does.
+    evaluation = records[Evaluation]
+    url, data = open_change_page(admin_for, evaluation)
+    data["overall_grade"] = ""
+    data["strengths"] = "Typed with it."
+    response = admin_for.post(url, data)
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert form.errors["overall_grade"] == ["A returned evaluation needs its overall grade: choose one."]
+    assert form["strengths"].value() == "Typed with it."
+    evaluation.refresh_from_db()
+    assert (evaluation.overall_grade, evaluation.strengths, evaluation.version) == (Grade.REQUIRES_IMPROVEMENT, "", 1)
+
+
+def test_adding_a_cycle_opens_it_through_the_service(admin_for, administrator):
+    response = admin_for.post(admin_url(Cycle, "add"), {"quarter": "2025-26-Q3", "type": CycleType.SERVICE})
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    cycle = Cycle.objects.get(quarter="2025-26-Q3")
+    assert (cycle.opened_by, cycle.status) == (administrator, Cycle.Status.OPEN)
+    assert cycle.history.latest().history_user == administrator
+
+
+def test_a_pillar_grade_saved_on_its_own_page_is_a_new_version_of_its_evaluation(admin_for, records, administrator):
+    planning = records[Evaluation].pillar_grades.get(pillar="planning")
+    url, data = open_change_page(admin_for, planning)
+    data["grade"] = Grade.INADEQUATE
+    assert admin_for.post(url, data).status_code == 302
+    planning.refresh_from_db()
+    assert planning.grade == Grade.INADEQUATE
+    assert planning.history.latest().history_user == administrator
+    assert Evaluation.objects.get(pk=planning.evaluation_id).version == 2
+
+
+@pytest.mark.parametrize("model", [PillarGrade, EvaluationFeedback], ids=lambda model: model._meta.label)
+def test_a_part_of_an_evaluation_changed_since_its_page_was_opened_is_not_overwritten(
+    admin_for, second_admin, records, model
+):
+    part = records[model]
+    url, data = open_change_page(admin_for, part)
+    evaluation_url, theirs = open_change_page(second_admin, records[Evaluation])
+    theirs["strengths"] = "Saved on the evaluation's page."
+    assert second_admin.post(evaluation_url, theirs).status_code == 302
+
+    data["show_me" if model is PillarGrade else "quote"] = "Typed on its own page."
+    response = admin_for.post(url, data)
+
+    assert response.status_code == 200
+    assert refused_message("evaluation", 2) in response.content.decode()
+    part.refresh_from_db()
+    assert "Typed on its own page." not in (getattr(part, "show_me", ""), getattr(part, "quote", ""))
+
+
+def test_marking_a_recommendation_done_in_the_admin_records_when(admin_for, records):
+    recommendation = records[Recommendation]
+    url, data = open_change_page(admin_for, recommendation)
+    data["status"] = Recommendation.Status.DONE
+    assert admin_for.post(url, data).status_code == 302
+    recommendation.refresh_from_db()
+    assert (recommendation.status, recommendation.version) == (Recommendation.Status.DONE, 2)
+    assert recommendation.completed_at is not None
+
+
+def test_moderating_an_evaluation_that_is_not_returned_is_refused_in_the_admin(admin_for, team, evaluator, moderator):
+    draft = EvaluationFactory(evaluator=evaluator, team=team)
+    response = admin_for.post(
+        admin_url(Moderation, "add"),
+        {"evaluation": draft.pk, "moderated_grade": Grade.GOOD, "moderator": moderator.pk},
+    )
+    assert response.status_code == 200
+    assert "Only a returned evaluation can be moderated." in response.content.decode()
+    assert not Moderation.objects.exists()

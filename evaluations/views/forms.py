@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -31,6 +32,23 @@ def _save_draft(request, evaluation: Evaluation, forms: SitAlongsideForms) -> Ev
         editor_token=request.POST.get("editor_token", "")[:64],
         **forms.draft_arguments(),
     )
+
+
+def _add_refusal(forms: SitAlongsideForms, refusal: ValidationError) -> None:
+    """The draft service's ValidationError beside the fields it is about: it names them as the
+    forms post them (`pillar-planning-grade`), a recommendation by its place among the filled rows."""
+    by_name = {form.add_prefix(name): (form, name) for form in forms.all_forms() for name in form.fields}
+    filled = [form for form in forms.recommendations.forms if form.has_changed()]
+    problems = refusal.message_dict if hasattr(refusal, "error_dict") else {"": refusal.messages}
+    for key, texts in problems.items():
+        form, name = by_name.get(key, (None, None))
+        if form is None and key.startswith("recommendations-"):
+            _, index, field = key.split("-", 2)
+            if int(index) < len(filled) and field in filled[int(index)].fields:
+                form, name = filled[int(index)], field
+        if form is None:
+            form, name = forms.evaluation_form, None
+        form.add_error(name, texts)
 
 
 def _conflict_message(error: services.ConcurrentEditError) -> str:
@@ -68,6 +86,10 @@ def evaluation_form(request, pk: int):
         forms = SitAlongsideForms.build(evaluation, data=data)
         forms.is_valid()
         return _render_form(request, evaluation, forms, errors=[("", _conflict_message(error))], status=409)
+    except ValidationError as refusal:
+        # Nothing was saved: the model refused a value the form let through.
+        _add_refusal(forms, refusal)
+        return _render_form(request, evaluation, forms, errors=forms.errors_for_summary(), status=400)
     except services.EvaluationError as error:
         messages.error(request, str(error))
         return redirect("evaluations:detail", pk=evaluation.pk)
@@ -86,6 +108,14 @@ def evaluation_form(request, pk: int):
         forms.is_valid()
         forms.add_problems(incomplete.problems)
         return _render_form(request, evaluation, forms, errors=forms.errors_for_summary(), status=400, draft_saved=True)
+    except services.ConcurrentEditError as error:
+        # Saved again between this page's save and its submit (another tab): not an EvaluationError.
+        messages.error(
+            request,
+            f"Your answers were saved, but {error.saved_by or 'someone else'} saved this evaluation just after, "
+            "so it has not been submitted: check it, then submit it again.",
+        )
+        return redirect("evaluations:form", pk=evaluation.pk)
     messages.success(request, f"Evaluation {evaluation.reference} submitted. Thank you.")
     return redirect("evaluations:detail", pk=evaluation.pk)
 
@@ -134,6 +164,8 @@ def evaluation_autosave(request, pk: int):
             },
             status=409,
         )
+    except ValidationError as refusal:
+        return JsonResponse({"error": "Some answers could not be saved yet.", "problems": refusal.messages}, status=400)
     except services.EvaluationError as error:
         return JsonResponse({"error": str(error)}, status=409)
     return JsonResponse(

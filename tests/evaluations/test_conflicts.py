@@ -119,6 +119,26 @@ def test_the_form_has_no_banner_when_nothing_was_refused(client_for, evaluator, 
     assert "was not saved" not in response.text
 
 
+def test_a_submit_overtaken_by_a_save_from_another_tab_is_not_submitted_and_says_so(evaluator, evaluation, monkeypatch):
+    laptop, tablet = two_devices(evaluator)
+    real_submit = services.evaluation_submit
+
+    def saved_meanwhile(**kwargs):
+        # The laptop autosaves from the version the tablet's save has just made.
+        assert (
+            autosave(laptop, Evaluation.objects.get(pk=evaluation.pk), strengths="From the laptop").status_code == 200
+        )
+        return real_submit(**kwargs)
+
+    monkeypatch.setattr(services, "evaluation_submit", saved_meanwhile)
+    response = tablet.post(
+        reverse("evaluations:form", args=[evaluation.pk]), form_data(evaluation, submit="1"), follow=True
+    )
+    assert "so it has not been submitted: check it, then submit it again" in response.text
+    evaluation.refresh_from_db()
+    assert (evaluation.status, evaluation.strengths) == (Evaluation.Status.IN_PROGRESS, "From the laptop")
+
+
 # --- Evaluations: compared, then applied or set aside --------------------------------------
 
 
@@ -159,6 +179,24 @@ def test_use_my_version_applies_it_through_the_draft_service_and_resolves_it(eva
     page = tablet.get(reverse("evaluations:form", args=[evaluation.pk]))
     assert "Your version has been saved." in page.text
     assert "was not saved" not in page.text
+
+
+def test_use_my_version_with_a_value_no_longer_allowed_is_refused_with_a_message(evaluator, evaluation):
+    _, tablet, _ = refused_on_the_tablet(evaluator, evaluation)
+    conflict = EditConflict.objects.get()
+    conflict.data["overall_grade"] = ["excellent"]  # e.g. a grade the scale no longer has
+    conflict.save()
+    response = tablet.post(
+        reverse("evaluations:conflicts", args=[evaluation.pk]),
+        {"conflict": conflict.pk, "version": 2, "choice": "mine"},
+        follow=True,
+    )
+    assert "Your version could not be applied" in response.text
+    assert "excellent is not one of the available choices" in response.text
+    evaluation.refresh_from_db()
+    assert (evaluation.strengths, evaluation.overall_grade, evaluation.version) == ("From the laptop", Grade.GOOD, 2)
+    conflict.refresh_from_db()
+    assert conflict.resolved_at is None
 
 
 def test_keep_the_saved_version_sets_mine_aside_and_changes_nothing(evaluator, evaluation):
