@@ -24,7 +24,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from evaluations.services import AllocationRequest, OpenCase
-from evaluations.validators import CHILD_REF_RULE, child_ref_problem, validate_child_ref  # noqa: F401
+from pqa.case_ids import CHILD_REF_RULE, child_key, child_ref_problem  # noqa: F401
 from pqa.models import Team, User
 
 ALLOCATION_COLUMNS = ("child_ref", "practitioner", "service_area", "team", "evaluator_email", "due_date")
@@ -264,7 +264,7 @@ def parse_allocations(
                 if due_date < today:
                     errors.append(RowError(number, "due_date", f"{raw_date} is in the past"))
 
-        key = child_ref.upper()
+        key = child_key(child_ref)
         if child_ref and not any(error.column == "child_ref" for error in errors):
             if key in taken:
                 errors.append(RowError(number, "child_ref", f"child {child_ref} is already in {taken[key]}"))

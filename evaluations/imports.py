@@ -21,7 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, Lower, Upper
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -39,6 +39,7 @@ from evaluations.models import (
 from evaluations.services import moderation_record
 from evaluations.validators import child_ref_problem, reference_problem
 from pqa import audit
+from pqa.case_ids import child_key, child_key_expression
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter, QuarterError
 
@@ -405,13 +406,13 @@ def _check_once_a_cycle(
     whatever their letter case, as allocation compares them."""
     targets = {row.number: _target_cycle(row, cycles, existing) for row in rows if row["child_ref"]}
     in_file = {row["reference"] for row in rows}
-    children = sorted({row["child_ref"].upper() for row in rows if targets.get(row.number) is not None})
+    children = sorted({child_key(row["child_ref"]) for row in rows if targets.get(row.number) is not None})
     cycle_ids = sorted({target for target in targets.values() if isinstance(target, int)})
     in_pqa: dict[tuple[int, str], list[str]] = {}
     if cycle_ids:
         for chunk in _chunks(children):
             found = (
-                Evaluation.objects.annotate(key=Upper("child_ref"))
+                Evaluation.objects.annotate(key=child_key_expression("child_ref"))
                 .filter(key__in=chunk, cycle_id__in=cycle_ids)
                 .order_by("reference")
                 .values_list("cycle_id", "key", "reference")
@@ -425,7 +426,7 @@ def _check_once_a_cycle(
         target = targets.get(row.number)
         if target is None:
             continue
-        child = row["child_ref"].upper()
+        child = child_key(row["child_ref"])
         where = f"(quarter {row.quarter}, type {row['type']})"
         earlier = first.setdefault((target, child), row)
         if earlier is not row and earlier["reference"] != row["reference"]:  # a repeated reference is its own problem
@@ -454,7 +455,7 @@ def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None
             f"{current.reference} is an evaluation in progress in PQA ({current.get_status_display().lower()}): "
             "an import may only update evaluations that were completed or not returned",
         )
-    if row["child_ref"] and current.child_ref != row["child_ref"]:
+    if row["child_ref"] and child_key(current.child_ref) != child_key(row["child_ref"]):
         problems.add(
             row.number,
             "child_ref",

@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 
 from evaluations import allocation_lists
 from evaluations.models import Cycle, CycleType
+from pqa.case_ids import child_key, child_key_expression, validate_child_ref
 from pqa.models import Team, User
 from pqa.quarters import Quarter, QuarterError
 
@@ -159,7 +160,7 @@ class AllocateOneForm(forms.Form):
     child_ref = forms.CharField(
         label="Child's case id",
         max_length=40,
-        validators=[allocation_lists.validate_child_ref],
+        validators=[validate_child_ref],
         error_messages={"required": "Enter the child's case id"},
         help_text="The id in the case management system, for example 1234567. Never the child's name.",
     )
@@ -196,7 +197,10 @@ class AllocateOneForm(forms.Form):
     def clean_child_ref(self):
         child_ref = self.cleaned_data["child_ref"].strip()
         existing = (
-            self.cycle.evaluations.filter(child_ref__iexact=child_ref).values_list("reference", flat=True).first()
+            self.cycle.evaluations.annotate(key=child_key_expression("child_ref"))
+            .filter(key=child_key(child_ref))
+            .values_list("reference", flat=True)
+            .first()
         )
         if existing:
             raise ValidationError(f"Child {child_ref} is already in this cycle ({existing})")
@@ -205,7 +209,7 @@ class AllocateOneForm(forms.Form):
 
 def _taken_in(cycle: Cycle) -> dict[str, str]:
     return {
-        child_ref.upper(): f"this cycle ({reference})"
+        child_key(child_ref): f"this cycle ({reference})"
         for child_ref, reference in cycle.evaluations.values_list("child_ref", "reference")
     }
 
@@ -263,7 +267,7 @@ class AllocateListForm(forms.Form):
             self._report("rows", "Pasted list", parsed)
             requests += parsed.items
             taken |= {
-                item.child_ref.upper(): f"the pasted list (row {row})"
+                child_key(item.child_ref): f"the pasted list (row {row})"
                 for item, row in zip(parsed.items, parsed.rows, strict=True)
             }
         if upload:
