@@ -216,8 +216,8 @@ def _taken_in(cycle: Cycle) -> dict[str, str]:
 
 LIST_HELP = (
     "One evaluation a line: child_ref, practitioner, service_area, team, evaluator_email, due_date "
-    "(YYYY-MM-DD, optional). Separate the columns with commas or tabs: copying rows from Excel gives tabs. "
-    "A header row is optional."
+    "(DD/MM/YYYY or YYYY-MM-DD, optional). Separate the columns with commas or tabs: copying rows from Excel "
+    "gives tabs. A header row is optional."
 )
 
 
@@ -229,10 +229,10 @@ class AllocateListForm(forms.Form):
         help_text=LIST_HELP,
     )
     file = forms.FileField(
-        label="Or upload a CSV file",
+        label="Or upload a CSV file or an Excel workbook",
         required=False,
         help_text="The same columns, with a header row first: child_ref, practitioner, service_area, team, "
-        "evaluator_email, due_date.",
+        "evaluator_email, due_date. A CSV file, or an .xlsx workbook (its first sheet; a date cell is a date).",
     )
     due_date = DueDateField(
         label="Due date for rows without one",
@@ -245,7 +245,7 @@ class AllocateListForm(forms.Form):
         self.requests = []
         self.helper = _helper(
             Field.textarea("rows", rows=10),
-            Field("file", accept=".csv,.txt,text/csv"),
+            Field("file", accept=",".join(allocation_lists.FILE_TYPES)),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),
             submit="Allocate these evaluations",
         )
@@ -272,12 +272,12 @@ class AllocateListForm(forms.Form):
             }
         if upload:
             try:
-                text = allocation_lists.read_upload(upload)
+                table = allocation_lists.read_upload(upload)
             except allocation_lists.UnreadableFile as error:
                 self.add_error("file", str(error))
             else:
                 parsed = allocation_lists.parse_allocations(
-                    text, header_required=True, taken=taken, default_due_date=default_due
+                    table, header_required=True, taken=taken, default_due_date=default_due
                 )
                 self._report("file", f"{upload.name}", parsed)
                 requests += parsed.items
