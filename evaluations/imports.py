@@ -371,10 +371,18 @@ def _reason(message: str) -> str:
 
 
 def _validate(
-    instance, *, exclude: Iterable[str], columns: dict[str, str], row: int, problems: _Problems, default: str | None
+    instance,
+    *,
+    exclude: Iterable[str],
+    columns: dict[str, str],
+    row: int,
+    problems: _Problems,
+    default: str | None,
+    context: dict[str, str] | None = None,
 ) -> None:
     """Validate `instance` as its model does; each problem goes to its column, once. A problem the
-    import has already reported for that row and column is not repeated in the model's words."""
+    import has already reported for that row and column is not repeated in the model's words.
+    `context` says, per field, what a field the file does not name was made from."""
     try:
         instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -383,7 +391,7 @@ def _validate(
             if (row, column) in problems.cells:
                 continue
             for message in messages:
-                problems.add(row, column, _reason(message))
+                problems.add(row, column, (context or {}).get(name, "") + _reason(message))
 
 
 def _check_models(row: _Row, problems: _Problems) -> None:
@@ -496,6 +504,7 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
                     row=row.number,
                     problems=problems,
                     default="evaluator_email",
+                    context={"username": "the account this address would create cannot have it as username: "},
                 )
             else:
                 problems.add(

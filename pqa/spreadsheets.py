@@ -191,6 +191,10 @@ def _rows(numbered: Iterable[tuple[int, Iterable[str]]], bounds: _Bounds) -> Ite
             cells.pop()
         if cells:
             bounds.take(number, len(cells))
+            for position, cell in enumerate(cells, start=1):
+                if "\x00" in cell:
+                    # No text holds one, and databases refuse it: a sign of a damaged file.
+                    raise SpreadsheetError(f"column {position} holds a null character: {SAVE_AS}", row=number)
             yield Row(number, tuple(cells))
 
 
