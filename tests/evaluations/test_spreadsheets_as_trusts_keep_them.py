@@ -18,7 +18,7 @@ from evaluations import services
 from evaluations.imports import COLUMNS
 from evaluations.models import CycleType, Evaluation, Moderation, PillarGrade
 from pqa.models import Team
-from tests.evaluations.test_imports import completed_row, csv_text
+from tests.evaluations.test_imports import completed_row, csv_text, not_returned_row
 from tests.factories import CycleFactory, EvaluationFactory
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,23 +67,9 @@ def history_rows(evaluator_email):
         "moderated_grade": "Requires Improvement",
     }
     not_returned = {
-        **completed_row(reference="PE-2024-0002", evaluator_email=evaluator_email),
+        **not_returned_row(reference="PE-2024-0002", evaluator_email=evaluator_email),
         "type": "SPE",
         "status": "Not returned",
-        **dict.fromkeys(
-            (
-                "evaluation_date",
-                "grade_childs_voice",
-                "grade_assessment",
-                "grade_planning",
-                "grade_oversight",
-                "overall_grade",
-                "intervention_appropriate",
-                "positive_difference",
-                "record_reflects_work",
-            ),
-            None,
-        ),
     }
     return header, [[row.get(name) for name in header] for row in (returned, not_returned)]
 
