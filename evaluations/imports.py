@@ -390,8 +390,8 @@ def _validate(
             column = default if name == NON_FIELD_ERRORS else columns.get(name, default)
             if (row, column) in problems.cells:
                 continue
-            for message in messages:
-                problems.add(row, column, (context or {}).get(name, "") + _reason(message))
+            # One problem a cell is enough to correct it (a long reference breaks its rule and its length).
+            problems.add(row, column, (context or {}).get(name, "") + _reason(messages[0]))
 
 
 def _check_models(row: _Row, problems: _Problems) -> None:

@@ -200,6 +200,12 @@ def test_a_value_only_the_models_validation_catches_is_refused_at_its_row_and_co
     assert not Evaluation.objects.exists()
 
 
+def test_a_cell_that_breaks_two_of_the_models_rules_is_one_problem(tmp_path, known):
+    path = tmp_path / "history.csv"
+    path.write_bytes(csv_text(completed_row(reference="PE-" + "1" * 40)).encode())
+    assert refused(path) == ["row 2, column reference: the reference is longer than 40 characters"]
+
+
 def create_missing(path):
     err = io.StringIO()
     with pytest.raises(CommandError):
