@@ -1,10 +1,13 @@
 """Reading the lists the Practice Hub pastes or uploads to allocate many evaluations at once.
 
-A list is comma- or tab-separated (a copy from Excel gives tabs). A file must start with a
-header row naming its columns; a pasted list may, and without one its columns are taken in
-the documented order. Rows are numbered as a spreadsheet numbers them (the header, when there
-is one, is row 1; blank rows are skipped but still counted), so that every problem can be
-reported as `row N, column C: reason` and found in the sheet it came from.
+A pasted list is comma- or tab-separated (a copy from Excel gives tabs). An uploaded file is
+a CSV or an .xlsx workbook, read by the core's spreadsheet reader as every import reads its
+files (pqa.spreadsheets: CSV in UTF-8 or as Excel on Windows saves it; a workbook's first
+sheet, with date cells). A file must start with a header row naming its columns; a pasted
+list may, and without one its columns are taken in the documented order. Rows are numbered
+as a spreadsheet numbers them (the header, when there is one, is row 1; blank rows are
+skipped but still counted), so that every problem can be reported as `row N, column C:
+reason` and found in the sheet it came from. Due dates are YYYY-MM-DD or DD/MM/YYYY.
 
 Nothing here writes: the parser turns text into the services' AllocationRequest and OpenCase
 values, or into a list of problems, and the view hands a clean list to the service.
@@ -12,9 +15,7 @@ values, or into a list of problems, and the view hands a clean list to the servi
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,16 +25,16 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from evaluations.services import AllocationRequest, OpenCase
-from evaluations.validators import CHILD_REF_RULE, child_ref_problem, validate_child_ref  # noqa: F401
+from pqa.case_ids import CHILD_REF_RULE, child_key, child_ref_problem  # noqa: F401
 from pqa.models import Team, User
+from pqa.spreadsheets import SpreadsheetError, Table, ValueProblem, date_from_text, read_table, read_text
 
 ALLOCATION_COLUMNS = ("child_ref", "practitioner", "service_area", "team", "evaluator_email", "due_date")
 OPEN_CASE_COLUMNS = ("child_ref", "practitioner", "service_area", "team")
 OPTIONAL_COLUMNS = frozenset({"due_date"})
 MAX_ROWS = 2000
 MAX_FILE_BYTES = 2 * 1024 * 1024
-
-ISO_DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+FILE_TYPES = (".csv", ".txt", ".xlsx")
 
 T = TypeVar("T")
 
@@ -41,10 +42,12 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class RowError:
     row: int
-    column: str
+    column: str | None  # None when the problem is the whole row (it is not valid CSV)
     reason: str
 
     def __str__(self) -> str:
+        if self.column is None:
+            return f"row {self.row}: {self.reason}"
         return f"row {self.row}, column {self.column}: {self.reason}"
 
 
@@ -61,38 +64,36 @@ class ParsedList(Generic[T]):
 
 
 class UnreadableFile(ValueError):
-    """An upload that is not a text CSV file (e.g. an Excel workbook)."""
+    """An upload that cannot be read as a list (not a CSV file or a workbook, or too large)."""
 
 
-def read_upload(upload) -> str:
-    """The text of an uploaded CSV file. Excel saves 'CSV UTF-8' with a byte-order mark and
-    plain 'CSV' in Windows-1252, so both are accepted."""
-    if upload.size > MAX_FILE_BYTES:
-        raise UnreadableFile(f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split the list")
-    data = upload.read()
-    if b"\x00" in data or data.startswith(b"PK\x03\x04"):
-        raise UnreadableFile("The file is not a CSV file: in Excel use File > Save as > CSV UTF-8")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise UnreadableFile("The file could not be read as text: save it as CSV UTF-8")
+def read_upload(upload) -> Table:
+    """The table in an uploaded CSV file or .xlsx workbook (its first sheet)."""
+    if not (upload.name or "").lower().endswith(FILE_TYPES):
+        raise UnreadableFile("The selected file must be a CSV file or an Excel workbook (.xlsx)")
+    try:
+        return read_table(upload, max_bytes=MAX_FILE_BYTES, max_rows=MAX_ROWS + 1)
+    except SpreadsheetError as error:
+        raise UnreadableFile(error.message[0].upper() + error.message[1:]) from error
 
 
 def _normalise_header(cell: str) -> str:
     return re.sub(r"[\s-]+", "_", cell.strip().lower())
 
 
-def _delimiter(text: str) -> str:
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    return "\t" if "\t" in first else ","
+def _records(source: str | Table) -> list[tuple[int, list[str]]]:
+    """(row number, cells) for every non-blank row, numbered as the sheet numbers it. Pasted
+    text is read here; an upload was read by `read_upload`. A list that is no table at all
+    (broken quoting) raises SpreadsheetError."""
+    table = read_text(source, max_rows=MAX_ROWS + 1) if isinstance(source, str) else source
+    return [(row.number, list(row.cells)) for row in table.rows]
 
 
-def _records(text: str) -> list[tuple[int, list[str]]]:
-    """(row number, cells) for every row, blank ones included so the numbering holds."""
-    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text), skipinitialspace=False)
-    return [(number, [cell.strip() for cell in cells]) for number, cells in enumerate(reader, start=1)]
+def _read(source: str | Table) -> tuple[list[tuple[int, list[str]]], list[RowError]]:
+    try:
+        return _records(source), []
+    except SpreadsheetError as error:
+        return [], [RowError(error.row or 1, None, error.message)]
 
 
 def _is_blank(cells: list[str]) -> bool:
@@ -197,6 +198,19 @@ def _child_ref(number: int, values: Mapping[str, str], errors: list[RowError]) -
     return child_ref
 
 
+def _due_date(number: int, raw: str, default: dt.date | None, today: dt.date, errors: list[RowError]) -> dt.date | None:
+    if not raw:
+        return default
+    try:
+        due_date = date_from_text(raw)
+    except ValueProblem as problem:
+        errors.append(RowError(number, "due_date", str(problem)))
+        return None
+    if due_date < today:
+        errors.append(RowError(number, "due_date", f"{raw} is in the past"))
+    return due_date
+
+
 def _too_long(rows: list[tuple[int, list[str]]]) -> list[RowError]:
     if len(rows) > MAX_ROWS:
         return [RowError(rows[MAX_ROWS][0], "child_ref", f"a list may hold at most {MAX_ROWS} rows: split it")]
@@ -204,7 +218,7 @@ def _too_long(rows: list[tuple[int, list[str]]]) -> list[RowError]:
 
 
 def parse_allocations(
-    text: str,
+    text: str | Table,
     *,
     header_required: bool = False,
     taken: Mapping[str, str] | None = None,
@@ -212,12 +226,16 @@ def parse_allocations(
     today: dt.date | None = None,
 ) -> ParsedList[AllocationRequest]:
     """Read a list of allocations (child_ref, practitioner, service_area, team, evaluator_email,
-    due_date). `taken` maps child ids that may not be allocated again to where they already
-    are (e.g. 'this cycle (PE-2025-0003)'). A row without a due date gets `default_due_date`."""
+    due_date), pasted text or an uploaded table. `taken` maps the child_key of children that may
+    not be allocated again to where they already are (e.g. 'this cycle (PE-2025-0003)'). A row
+    without a due date gets `default_due_date`."""
     today = today or timezone.localdate()
     taken = taken or {}
     result: ParsedList[AllocationRequest] = ParsedList()
-    positions, rows, result.errors = _columns(_records(text), ALLOCATION_COLUMNS, header_required=header_required)
+    records, result.errors = _read(text)
+    if result.errors:
+        return result
+    positions, rows, result.errors = _columns(records, ALLOCATION_COLUMNS, header_required=header_required)
     if positions is None:
         return result
     result.errors.extend(_too_long(rows))
@@ -250,21 +268,9 @@ def parse_allocations(
         elif evaluator is None:
             errors.append(RowError(number, "evaluator_email", f"no active user has the e-mail address '{email}'"))
 
-        due_date = default_due_date
-        raw_date = values.get("due_date", "")
-        if raw_date:
-            due_date = None
-            try:
-                if not ISO_DATE_PATTERN.match(raw_date):
-                    raise ValueError
-                due_date = dt.date.fromisoformat(raw_date)
-            except ValueError:
-                errors.append(RowError(number, "due_date", f"'{raw_date}' is not a date: write it as YYYY-MM-DD"))
-            else:
-                if due_date < today:
-                    errors.append(RowError(number, "due_date", f"{raw_date} is in the past"))
+        due_date = _due_date(number, values.get("due_date", ""), default_due_date, today, errors)
 
-        key = child_ref.upper()
+        key = child_key(child_ref)
         if child_ref and not any(error.column == "child_ref" for error in errors):
             if key in taken:
                 errors.append(RowError(number, "child_ref", f"child {child_ref} is already in {taken[key]}"))
@@ -285,11 +291,14 @@ def parse_allocations(
     return result
 
 
-def parse_open_cases(text: str, *, header_required: bool = False) -> ParsedList[OpenCase]:
+def parse_open_cases(text: str | Table, *, header_required: bool = False) -> ParsedList[OpenCase]:
     """Read a list of open cases to sample from (child_ref, practitioner, service_area, team).
     A child listed twice is not an error here: the sampling service draws each child once."""
     result: ParsedList[OpenCase] = ParsedList()
-    positions, rows, result.errors = _columns(_records(text), OPEN_CASE_COLUMNS, header_required=header_required)
+    records, result.errors = _read(text)
+    if result.errors:
+        return result
+    positions, rows, result.errors = _columns(records, OPEN_CASE_COLUMNS, header_required=header_required)
     if positions is None:
         return result
     result.errors.extend(_too_long(rows))

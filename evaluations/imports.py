@@ -1,27 +1,30 @@
-"""History in: practice evaluations read from a CSV file (shared contract evaluations-csv.md).
+"""History in: practice evaluations read from a CSV file or an Excel workbook (shared contract
+evaluations-csv.md, with its addition "Spreadsheets as trusts keep them").
 
-The whole file is checked first, with a handful of bulk look-ups whatever its length, and
-every problem is listed as `row N, column C: reason` (the header is row 1). Only a file with
-no problem is written, in one transaction: all of it or nothing. Every row written carries
-in its history who imported it: the person signed in, and a change reason naming the file
-and, for the command, the server account that ran it.
+The file is read by the core's spreadsheet reader (pqa.spreadsheets), as every import reads
+its files. The whole file is checked first, with a handful of bulk look-ups whatever its
+length: the words people write are read into the contract's codes, and every instance the
+import will write (evaluation, pillar grade, moderation, and any cycle, service area, team or
+account it creates) is validated by its model's own rules, so that the bulk writes below
+refuse exactly what the services' `full_clean()` refuses (docs/decisions/0005). Every problem
+is listed as `row N, column C: reason` (the header is row 1). Only a file with no problem is
+written, in one transaction: all of it or nothing. Every row written carries in its history
+who imported it: the person signed in, and a change reason naming the file and, for the
+command, the server account that ran it.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import CharField, Value
-from django.db.models.functions import Cast, Concat, Lower, Upper
+from django.db.models.functions import Cast, Concat, Lower
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -37,14 +40,24 @@ from evaluations.models import (
     PillarGrade,
 )
 from evaluations.services import moderation_record
-from evaluations.validators import child_ref_problem, reference_problem
 from pqa import audit
+from pqa.case_ids import child_key, child_key_expression
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter, QuarterError
+from pqa.spreadsheets import (
+    Row,
+    SpreadsheetError,
+    Table,
+    ValueProblem,
+    choice_from_words,
+    date_from_text,
+    read_table,
+    read_text,
+)
 
 Status = Evaluation.Status
 
-CHANGE_REASON = "Imported from a CSV file"
+CHANGE_REASON = "Imported from a file"
 CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
 BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under SQLite's limits
 
@@ -68,35 +81,75 @@ OPTIONAL_COLUMNS = ("moderated_grade", *DEMOGRAPHIC_COLUMNS)
 COLUMNS = (*REQUIRED_COLUMNS, *RETURNED_COLUMNS, *OPTIONAL_COLUMNS)
 GRADE_COLUMNS = (*PILLAR_COLUMNS, "overall_grade", "moderated_grade")
 
-DATE_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CREATE_MISSING_HINT = "(import with 'create missing' to add it)"
+
+# The words people write in their spreadsheets for the contract's codes. A code and its label
+# are always understood (letter case, spaces and punctuation aside): these are the others.
+# A word that could mean two things is not here, and is refused where it is written.
+GRADE_WORDS = {
+    "Requires improvement": Grade.REQUIRES_IMPROVEMENT,
+    "Requires improvement (to be good)": Grade.REQUIRES_IMPROVEMENT,
+    "RI": Grade.REQUIRES_IMPROVEMENT,
+    "R I": Grade.REQUIRES_IMPROVEMENT,
+}
+ANSWER_WORDS = {"Y": Answer.YES, "N": Answer.NO, "Partially": Answer.PARTLY, "Partial": Answer.PARTLY}
+TYPE_WORDS = {
+    "Trust-wide PE": CycleType.TRUST_WIDE,
+    "Trust-wide cycle": CycleType.TRUST_WIDE,
+    "Trust-wide PE cycle": CycleType.TRUST_WIDE,
+    "Trust-wide practice evaluation cycle": CycleType.TRUST_WIDE,
+    "SPE": CycleType.SERVICE,
+    "Service practice evaluation": CycleType.SERVICE,
+    "Service PE": CycleType.SERVICE,
+    "Thematic audit": CycleType.THEMATIC,
+    "Dip sample": CycleType.THEMATIC,
+    "Thematic audit / dip sample": CycleType.THEMATIC,
+}
+IMPORT_STATUS_CHOICES = [(code, label) for code, label in Status.choices if code in IMPORT_STATUSES]
+STATUS_WORDS = {"Complete": Status.RETURNED}
 
 
 def _choices(values: Iterable[str]) -> str:
     return ", ".join(values)
 
 
-def _max_length(model, name: str) -> int:
-    return model._meta.get_field(name).max_length
-
-
 # One description of the columns, read by the import page and kept in step with the contract.
 COLUMN_GUIDE = (
     ("reference", "yes", "The trust's own id of the evaluation, e.g. PE-2025-0001. Importing it again updates it."),
     ("quarter", "yes", "The quarter of the financial year, YYYY-YY-QN, e.g. 2025-26-Q1 (April to June 2025)."),
-    ("type", "yes", _choices(CycleType.values)),
-    ("status", "yes", "completed, or not_returned (allocated but never returned: no grades, answers or date)"),
+    ("type", "yes", f"{_choices(CycleType.values)}; or as people write them: Trust-wide, SPE, Thematic, Revisit."),
+    (
+        "status",
+        "yes",
+        "completed (or Returned), or not_returned (or Not returned: allocated but never returned, "
+        "so no grades, answers or date).",
+    ),
     ("service_area", "yes", "Name of the service area, e.g. Children in Care."),
     ("team", "yes", "Name of the team within that service area."),
     ("child_ref", "yes", "The child's id in the case management system. Never a name."),
     ("practitioner", "yes", "The practitioner's staff id or name."),
     ("evaluator_email", "yes", "E-mail address of the evaluator's account."),
-    ("evaluation_date", "when completed", "YYYY-MM-DD, the date of the conversation."),
-    (", ".join(PILLAR_COLUMNS), "when completed", _choices(Grade.values)),
-    ("overall_grade", "when completed", _choices(Grade.values)),
-    (", ".join(HeadlineQuestion.values), "when completed", _choices(Answer.values)),
-    ("moderated_grade", "no", f"{_choices(Grade.values)}; the grade a moderator gave, if moderated."),
+    (
+        "evaluation_date",
+        "when completed",
+        "The date of the conversation: DD/MM/YYYY (e.g. 02/05/2024), YYYY-MM-DD, or a date cell in a workbook. "
+        "A two-digit year is refused.",
+    ),
+    (
+        ", ".join(PILLAR_COLUMNS),
+        "when completed",
+        f"{_choices(Grade.values)}; or as people write them: Outstanding, Good, Requires improvement "
+        "(to be good), RI, Inadequate.",
+    ),
+    ("overall_grade", "when completed", "A grade, as above."),
+    (", ".join(HeadlineQuestion.values), "when completed", "Yes, Partly or No."),
+    ("moderated_grade", "no", "A grade, as above: the grade a moderator gave, if moderated."),
     (", ".join(DEMOGRAPHIC_COLUMNS), "no", "Free text, for equality, diversity and inclusion breakdowns."),
+)
+# What the guide says of every value, above the table.
+VALUES_GUIDE = (
+    "Values may be in any letter case, and spaces around them do not count. A value that could be read "
+    "two ways is a problem at its row and column, never a guess."
 )
 
 
@@ -174,35 +227,33 @@ class _Row:
 
 
 class _Problems(list):
+    def __init__(self):
+        super().__init__()
+        self.cells: set[tuple[int, str | None]] = set()  # (row, column) pairs with a problem
+
     def add(self, row: int, column: str | None, message: str) -> None:
         self.append(Problem(row, column, message))
+        self.cells.add((row, column))
 
 
 # --- Reading -------------------------------------------------------------------------------
 
 
-def _read_text(file) -> str | Problem:
-    raw = file.read() if hasattr(file, "read") else file
-    if isinstance(raw, str):
-        return raw.removeprefix("\ufeff")
-    try:
-        return bytes(raw).decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        row = bytes(raw)[: error.start].count(b"\n") + 1
-        return Problem(row, None, "the file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'")
+def _table(file) -> Table:
+    """The file as a table: text as given, or a CSV or workbook from bytes, a path or a file."""
+    if isinstance(file, str):
+        return read_text(file)
+    return read_table(file)
 
 
-def _records(text: str, problems: _Problems) -> list[list[str]] | None:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _status(value: str) -> str | None:
     try:
-        return list(reader)
-    except csv.Error as error:
-        # The reader counts lines, not records: close enough to find the broken one.
-        problems.add(max(reader.line_num, 1), None, f"the file is not valid CSV ({error})")
+        return choice_from_words(value, IMPORT_STATUS_CHOICES, STATUS_WORDS)
+    except ValueProblem:
         return None
 
 
-def _check_header(header: list[str], records: list[list[str]], problems: _Problems) -> None:
+def _check_header(header: list[str], body: tuple[Row, ...], problems: _Problems) -> None:
     seen = set()
     for name in header:
         if name in seen:
@@ -215,9 +266,7 @@ def _check_header(header: list[str], records: list[list[str]], problems: _Proble
             problems.add(1, name, "this required column is missing from the header")
     if "status" in seen:
         position = header.index("status")
-        any_completed = any(
-            len(record) > position and record[position].strip() == Status.RETURNED for record in records
-        )
+        any_completed = any(_status(row[position]) == Status.RETURNED for row in body)
         for name in RETURNED_COLUMNS:
             if name not in seen and any_completed:
                 problems.add(1, name, "this column is missing from the header; completed evaluations need it")
@@ -227,56 +276,43 @@ def _check_header(header: list[str], records: list[list[str]], problems: _Proble
 
 
 def _check_value(row: _Row, name: str, problems: _Problems) -> None:
+    """Read a grade, answer or date as people write it into the contract's code (or date)."""
     value = row[name]
-    if name in GRADE_COLUMNS and value not in Grade.values:
-        problems.add(row.number, name, f"'{value}' is not a grade: use one of {_choices(Grade.values)}")
-    elif name in HeadlineQuestion.values and value not in Answer.values:
-        problems.add(row.number, name, f"'{value}' is not an answer: use one of {_choices(Answer.values)}")
+    if name in GRADE_COLUMNS:
+        try:
+            row.values[name] = choice_from_words(value, Grade, GRADE_WORDS)
+        except ValueProblem:
+            problems.add(row.number, name, f"'{value}' is not a grade: use one of {_choices(Grade.values)}")
+    elif name in HeadlineQuestion.values:
+        try:
+            row.values[name] = choice_from_words(value, Answer, ANSWER_WORDS)
+        except ValueProblem:
+            problems.add(row.number, name, f"'{value}' is not an answer: use one of {_choices(Answer.values)}")
     elif name == "evaluation_date":
         try:
-            if not DATE_PATTERN.match(value):
-                raise ValueError
-            row.date = dt.date.fromisoformat(value)
-        except ValueError:
-            problems.add(row.number, name, f"'{value}' is not a date: write it as YYYY-MM-DD, e.g. 2025-05-01")
+            row.date = date_from_text(value)
+        except ValueProblem as problem:
+            problems.add(row.number, name, str(problem))
             return
         if row.date > timezone.localdate():
             problems.add(row.number, name, f"{value} is in the future: the conversation must already have happened")
-
-
-LENGTH_LIMITS = {
-    "reference": _max_length(Evaluation, "reference"),
-    "service_area": _max_length(ServiceArea, "name"),
-    "team": _max_length(Team, "name"),
-    "child_ref": _max_length(Evaluation, "child_ref"),
-    "practitioner": _max_length(Evaluation, "practitioner"),
-    "evaluator_email": _max_length(User, "email"),
-    **{name: _max_length(Evaluation, name) for name in DEMOGRAPHIC_COLUMNS},
-}
 
 
 def _check_row(row: _Row, problems: _Problems) -> None:
     for name in REQUIRED_COLUMNS:
         if not row[name]:
             problems.add(row.number, name, "a value is required")
-    for name, limit in LENGTH_LIMITS.items():
-        if len(row[name]) > limit:
-            problems.add(row.number, name, f"is {len(row[name])} characters long; the most allowed is {limit}")
-    # The bulk writes skip model validation, so the rules for the reference and the case id
-    # (ids, never names: both are shown in lists, page titles and e-mail subjects) are applied here.
-    for name, rule in (("reference", reference_problem), ("child_ref", child_ref_problem)):
-        if row[name] and len(row[name]) <= LENGTH_LIMITS[name]:
-            problem = rule(row[name])
-            if problem:
-                problems.add(row.number, name, problem)
 
     if row["quarter"]:
         try:
             row.quarter = str(Quarter.parse(row["quarter"]))
         except QuarterError as error:
             problems.add(row.number, "quarter", str(error))
-    if row["type"] and row["type"] not in CycleType.values:
-        problems.add(row.number, "type", f"'{row['type']}' is not a type: use one of {_choices(CycleType.values)}")
+    if row["type"]:
+        try:
+            row.values["type"] = choice_from_words(row["type"], CycleType, TYPE_WORDS)
+        except ValueProblem:
+            problems.add(row.number, "type", f"'{row['type']}' is not a type: use one of {_choices(CycleType.values)}")
     if row["evaluator_email"]:
         try:
             validate_email(row["evaluator_email"])
@@ -288,9 +324,11 @@ def _check_row(row: _Row, problems: _Problems) -> None:
         row.team_key = (row.area_key, row["team"].lower())
 
     status = row["status"]
-    if status and status not in IMPORT_STATUSES:
+    if status and _status(status) is None:
         problems.add(row.number, "status", f"'{status}' is not a status: use one of {_choices(IMPORT_STATUSES)}")
-    elif status == Status.RETURNED:
+    elif status:
+        status = row.values["status"] = _status(status)
+    if status == Status.RETURNED:
         for name in RETURNED_COLUMNS:
             if not row[name]:
                 problems.add(row.number, name, "a value is required when the status is completed")
@@ -306,6 +344,77 @@ def _check_row(row: _Row, problems: _Problems) -> None:
                     "must be empty when the status is not_returned: it was never returned, so has no "
                     "date, grades or answers",
                 )
+    _check_models(row, problems)
+
+
+# --- The models' own rules -----------------------------------------------------------------
+# The writes below are bulk (bulk_create/bulk_update skip full_clean), so every instance they
+# will write is first validated here as its model validates it, with its look-ups left out:
+# those are the import's own (a foreign key checked one by one would cost a query a row).
+
+EVALUATION_COLUMNS = {
+    **{name: name for name in ("reference", "child_ref", "practitioner", "status", "evaluation_date")},
+    **{name: name for name in ("overall_grade", *HeadlineQuestion.values, *DEMOGRAPHIC_COLUMNS)},
+    "cycle": "quarter",
+    "team": "team",
+    "evaluator": "evaluator_email",
+}
+EVALUATION_LOOK_UPS = ("cycle", "team", "evaluator", "allocated_by", "revisit_of")
+
+
+def _reason(message: str) -> str:
+    """A model's message ("Null characters are not allowed.") as a reason after `row N, column C:`."""
+    message = message.rstrip(".")
+    if len(message) > 1 and message[0].isupper() and message[1].islower():
+        message = message[0].lower() + message[1:]
+    return message
+
+
+def _validate(
+    instance,
+    *,
+    exclude: Iterable[str],
+    columns: dict[str, str],
+    row: int,
+    problems: _Problems,
+    default: str | None,
+    context: dict[str, str] | None = None,
+) -> None:
+    """Validate `instance` as its model does; each problem goes to its column, once. A problem the
+    import has already reported for that row and column is not repeated in the model's words.
+    `context` says, per field, what a field the file does not name was made from."""
+    try:
+        instance.full_clean(exclude=list(exclude), validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            column = default if name == NON_FIELD_ERRORS else columns.get(name, default)
+            if (row, column) in problems.cells:
+                continue
+            # One problem a cell is enough to correct it (a long reference breaks its rule and its length).
+            problems.add(row, column, (context or {}).get(name, "") + _reason(messages[0]))
+
+
+def _check_models(row: _Row, problems: _Problems) -> None:
+    """The evaluation, its pillar grades and its moderation as the row would write them."""
+    evaluation = Evaluation(
+        reference=row["reference"],
+        child_ref=row["child_ref"],
+        practitioner=row["practitioner"],
+        status=row["status"],
+        evaluation_date=row.date,
+        overall_grade=row["overall_grade"],
+        **{name: row[name] for name in (*HeadlineQuestion.values, *DEMOGRAPHIC_COLUMNS)},
+    )
+    checks = [(evaluation, EVALUATION_LOOK_UPS, EVALUATION_COLUMNS)]
+    for column, pillar in PILLAR_COLUMNS.items():
+        if row[column]:
+            checks.append((PillarGrade(pillar=pillar, grade=row[column]), ("evaluation",), {"grade": column}))
+    if row["moderated_grade"] in Grade.values and row["overall_grade"] in Grade.values:
+        outcome = Moderation.outcome_for(overall_grade=row["overall_grade"], moderated_grade=row["moderated_grade"])
+        moderation = Moderation(moderated_grade=row["moderated_grade"], outcome=outcome)
+        checks.append((moderation, ("evaluation", "moderator"), {"moderated_grade": "moderated_grade"}))
+    for instance, exclude, columns in checks:
+        _validate(instance, exclude=exclude, columns=columns, row=row.number, problems=problems, default=None)
 
 
 def _chunks(items: list, size: int = BATCH_SIZE):
@@ -357,6 +466,14 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
         if row.area_key and row.area_key not in areas:
             if create_missing:
                 areas[row.area_key] = row["service_area"]
+                _validate(
+                    ServiceArea(name=row["service_area"]),
+                    exclude=(),
+                    columns={},
+                    row=row.number,
+                    problems=problems,
+                    default="service_area",
+                )
             else:
                 problems.add(
                     row.number, "service_area", f"'{row['service_area']}' is not a service area {CREATE_MISSING_HINT}"
@@ -364,6 +481,14 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
         if row.area_key in areas and row["team"] and row.team_key not in teams:
             if create_missing:
                 teams[row.team_key] = row["team"]
+                _validate(
+                    Team(name=row["team"]),
+                    exclude=("service_area",),
+                    columns={},
+                    row=row.number,
+                    problems=problems,
+                    default="team",
+                )
             elif not isinstance(areas[row.area_key], str):
                 problems.add(
                     row.number, "team", f"'{row['team']}' is not a team in {areas[row.area_key]} {CREATE_MISSING_HINT}"
@@ -371,14 +496,32 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
         if row.email_key and row.email_key not in evaluators:
             if create_missing:
                 evaluators[row.email_key] = row["evaluator_email"]
+                account = User(username=row.email_key, email=row["evaluator_email"], role=Role.EVALUATOR)
+                _validate(
+                    account,
+                    exclude=("password",),
+                    columns={},
+                    row=row.number,
+                    problems=problems,
+                    default="evaluator_email",
+                    context={"username": "the account this address would create cannot have it as username: "},
+                )
             else:
                 problems.add(
                     row.number,
                     "evaluator_email",
                     f"no account has the e-mail address {row['evaluator_email']} {CREATE_MISSING_HINT}",
                 )
-        if row.quarter and row["type"] in CycleType.values:
-            cycles.setdefault((row.quarter, row["type"]), None)
+        if row.quarter and row["type"] in CycleType.values and (row.quarter, row["type"]) not in cycles:
+            cycles[(row.quarter, row["type"])] = None
+            _validate(
+                Cycle(quarter=row.quarter, type=row["type"], title=""),
+                exclude=("opened_by",),
+                columns={"quarter": "quarter", "type": "type"},
+                row=row.number,
+                problems=problems,
+                default=None,
+            )
         if row["reference"] in existing:
             _check_existing(row, existing[row["reference"]], problems)
     _check_once_a_cycle(rows, cycles, existing, problems)
@@ -405,13 +548,13 @@ def _check_once_a_cycle(
     whatever their letter case, as allocation compares them."""
     targets = {row.number: _target_cycle(row, cycles, existing) for row in rows if row["child_ref"]}
     in_file = {row["reference"] for row in rows}
-    children = sorted({row["child_ref"].upper() for row in rows if targets.get(row.number) is not None})
+    children = sorted({child_key(row["child_ref"]) for row in rows if targets.get(row.number) is not None})
     cycle_ids = sorted({target for target in targets.values() if isinstance(target, int)})
     in_pqa: dict[tuple[int, str], list[str]] = {}
     if cycle_ids:
         for chunk in _chunks(children):
             found = (
-                Evaluation.objects.annotate(key=Upper("child_ref"))
+                Evaluation.objects.annotate(key=child_key_expression("child_ref"))
                 .filter(key__in=chunk, cycle_id__in=cycle_ids)
                 .order_by("reference")
                 .values_list("cycle_id", "key", "reference")
@@ -425,7 +568,7 @@ def _check_once_a_cycle(
         target = targets.get(row.number)
         if target is None:
             continue
-        child = row["child_ref"].upper()
+        child = child_key(row["child_ref"])
         where = f"(quarter {row.quarter}, type {row['type']})"
         earlier = first.setdefault((target, child), row)
         if earlier is not row and earlier["reference"] != row["reference"]:  # a repeated reference is its own problem
@@ -454,7 +597,7 @@ def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None
             f"{current.reference} is an evaluation in progress in PQA ({current.get_status_display().lower()}): "
             "an import may only update evaluations that were completed or not returned",
         )
-    if row["child_ref"] and current.child_ref != row["child_ref"]:
+    if row["child_ref"] and child_key(current.child_ref) != child_key(row["child_ref"]):
         problems.add(
             row.number,
             "child_ref",
@@ -463,28 +606,25 @@ def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None
         )
 
 
-def _parse(text: str, create_missing: bool, problems: _Problems) -> _Plan | None:
-    records = _records(text, problems)
-    if records is None:
+def _parse(table: Table, create_missing: bool, problems: _Problems) -> _Plan | None:
+    header_row = table.header
+    if header_row is None or header_row.number != 1:
+        empty = "the file is empty: " if header_row is None else ""
+        problems.add(1, None, f"{empty}the first row must be the header ({', '.join(COLUMNS[:3])}, ...)")
         return None
-    if not records or not any(value.strip() for value in records[0]):
-        problems.add(1, None, f"the file is empty: the first row must be the header ({', '.join(COLUMNS[:3])}, ...)")
-        return None
-    header = [name.strip() for name in records[0]]
-    body = records[1:]
-    _check_header(header, body, problems)
+    header = list(header_row.cells)
+    _check_header(header, table.body, problems)
     if problems:
         return None
 
     rows: list[_Row] = []
     first_seen: dict[str, int] = {}
-    for number, record in enumerate(body, start=2):
-        if not any(value.strip() for value in record):
-            continue  # blank lines and rows of empty cells that spreadsheets leave at the end
+    for record in table.body:  # blank rows, and the empty ones spreadsheets leave at the end, are not here
+        number = record.number
         for position in range(len(header), len(record)):
-            if record[position].strip():
+            if record[position]:
                 problems.add(number, str(position + 1), f"a value beyond the last column of the header ({len(header)})")
-        row = _Row(number, {name: value.strip() for name, value in zip(header, record, strict=False)})
+        row = _Row(number, {name: record[position] for position, name in enumerate(header)})
         _check_row(row, problems)
         reference = row["reference"]
         if reference in first_seen:
@@ -733,8 +873,10 @@ def evaluations_import(
     dry_run: bool = False,
     command_user: str | None = None,
 ) -> ImportResult:
-    """Import practice evaluations from a CSV file (bytes, text or a file object), all or
-    nothing. A reference already in PQA is updated, never duplicated, unless it is a live
+    """Import practice evaluations from a CSV file or an .xlsx workbook (bytes, a path, a file
+    object or an upload; or text), all or nothing. The words people write are read into the
+    contract's codes, and every instance written is first validated by its model's rules.
+    A reference already in PQA is updated, never duplicated, unless it is a live
     evaluation or another child's. Unknown service areas, teams and evaluators are problems
     unless `create_missing`, which creates them (evaluator accounts inactive, with no usable
     password). With `dry_run` the file is only checked and the result says what would happen.
@@ -742,13 +884,14 @@ def evaluations_import(
     result = ImportResult(dry_run=dry_run)
     problems = _Problems()
     reason = _change_reason(file, command_user)
-    text = _read_text(file)
-    if isinstance(text, Problem):
-        result.problems = [text]
+    try:
+        table = _table(file)
+    except SpreadsheetError as error:
+        result.problems = [Problem(error.row or 1, None, error.message)]
         return result
     try:
         with transaction.atomic():
-            plan = _parse(text, create_missing, problems)
+            plan = _parse(table, create_missing, problems)
             if plan is None or problems:
                 result.problems = sorted(problems, key=lambda problem: problem.row)
                 return result

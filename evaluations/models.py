@@ -10,10 +10,10 @@ Evaluation states (one service per transition, see services.py):
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from evaluations.validators import validate_child_ref, validate_reference
+from pqa.case_ids import child_key_expression
 from pqa.models import Team
 from pqa.quarters import Quarter, validate_quarter
 
@@ -217,10 +217,10 @@ class Evaluation(models.Model):
                 condition=~models.Q(status="completed") | ~models.Q(overall_grade=""),
                 name="completed_evaluation_has_overall_grade",
             ),
-            # A child is evaluated once in a cycle; case ids are compared as the allocation
-            # service compares them, whatever their letter case.
+            # A child is evaluated once in a cycle; case ids are compared by their child_key,
+            # whatever their letter case, as every check before the database compares them.
             models.UniqueConstraint(
-                Upper("child_ref"),
+                child_key_expression("child_ref"),
                 "cycle",
                 name="evaluation_one_child_once_a_cycle",
                 violation_error_message="This child is already in this cycle.",

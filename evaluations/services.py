@@ -33,6 +33,7 @@ from evaluations.models import (
 )
 from evaluations.notifications import NotificationKind
 from evaluations.permissions import can_acknowledge_safeguarding_concern, can_be_moderated
+from pqa.case_ids import child_key
 from pqa.models import Role, Team, User
 from pqa.services import absolute_url, notification_queue
 from pqa.versioning import ConcurrentEditError, version_bump, version_check, version_lock
@@ -189,14 +190,14 @@ def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest],
     # The cycle's row lock keeps a close, or another allocation, from interleaving.
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _check_cycle_open(cycle)
-    wanted = [request.child_ref.strip().upper() for request in requests]
+    wanted = [child_key(request.child_ref) for request in requests]
     repeated = sorted({ref for ref in wanted if wanted.count(ref) > 1})
     if repeated:
         raise EvaluationError(f"A child can be allocated once in a cycle: {', '.join(repeated)} is listed twice.")
     already = sorted(
         ref
         for ref in Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True)
-        if ref.upper() in set(wanted)
+        if child_key(ref) in set(wanted)
     )
     if already:
         raise EvaluationError(f"Already allocated in {cycle}: child {', '.join(already)}.")
@@ -267,13 +268,14 @@ def evaluations_allocate_sample(
     if not evaluators:
         raise EvaluationError("Choose at least one evaluator to share the sample among.")
     rng = rng or random.SystemRandom()
-    already = set(Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True))
+    already = {child_key(ref) for ref in Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True)}
     by_team: dict[int, list[OpenCase]] = {}
     seen = set()
     for case in open_cases:
-        if case.child_ref in already or case.child_ref in seen:
+        key = child_key(case.child_ref)
+        if key in already or key in seen:
             continue
-        seen.add(case.child_ref)
+        seen.add(key)
         by_team.setdefault(case.team.pk, []).append(case)
     chosen: list[OpenCase] = []
     for team_id in sorted(by_team):

@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 
 from evaluations import allocation_lists
 from evaluations.models import Cycle, CycleType
+from pqa.case_ids import child_key, child_key_expression, validate_child_ref
 from pqa.models import Team, User
 from pqa.quarters import Quarter, QuarterError
 
@@ -159,7 +160,7 @@ class AllocateOneForm(forms.Form):
     child_ref = forms.CharField(
         label="Child's case id",
         max_length=40,
-        validators=[allocation_lists.validate_child_ref],
+        validators=[validate_child_ref],
         error_messages={"required": "Enter the child's case id"},
         help_text="The id in the case management system, for example 1234567. Never the child's name.",
     )
@@ -196,7 +197,10 @@ class AllocateOneForm(forms.Form):
     def clean_child_ref(self):
         child_ref = self.cleaned_data["child_ref"].strip()
         existing = (
-            self.cycle.evaluations.filter(child_ref__iexact=child_ref).values_list("reference", flat=True).first()
+            self.cycle.evaluations.annotate(key=child_key_expression("child_ref"))
+            .filter(key=child_key(child_ref))
+            .values_list("reference", flat=True)
+            .first()
         )
         if existing:
             raise ValidationError(f"Child {child_ref} is already in this cycle ({existing})")
@@ -205,15 +209,15 @@ class AllocateOneForm(forms.Form):
 
 def _taken_in(cycle: Cycle) -> dict[str, str]:
     return {
-        child_ref.upper(): f"this cycle ({reference})"
+        child_key(child_ref): f"this cycle ({reference})"
         for child_ref, reference in cycle.evaluations.values_list("child_ref", "reference")
     }
 
 
 LIST_HELP = (
     "One evaluation a line: child_ref, practitioner, service_area, team, evaluator_email, due_date "
-    "(YYYY-MM-DD, optional). Separate the columns with commas or tabs: copying rows from Excel gives tabs. "
-    "A header row is optional."
+    "(DD/MM/YYYY or YYYY-MM-DD, optional). Separate the columns with commas or tabs: copying rows from Excel "
+    "gives tabs. A header row is optional."
 )
 
 
@@ -225,10 +229,10 @@ class AllocateListForm(forms.Form):
         help_text=LIST_HELP,
     )
     file = forms.FileField(
-        label="Or upload a CSV file",
+        label="Or upload a CSV file or an Excel workbook",
         required=False,
         help_text="The same columns, with a header row first: child_ref, practitioner, service_area, team, "
-        "evaluator_email, due_date.",
+        "evaluator_email, due_date. A CSV file, or an .xlsx workbook (its first sheet; a date cell is a date).",
     )
     due_date = DueDateField(
         label="Due date for rows without one",
@@ -241,7 +245,7 @@ class AllocateListForm(forms.Form):
         self.requests = []
         self.helper = _helper(
             Field.textarea("rows", rows=10),
-            Field("file", accept=".csv,.txt,text/csv"),
+            Field("file", accept=",".join(allocation_lists.FILE_TYPES)),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),
             submit="Allocate these evaluations",
         )
@@ -263,17 +267,17 @@ class AllocateListForm(forms.Form):
             self._report("rows", "Pasted list", parsed)
             requests += parsed.items
             taken |= {
-                item.child_ref.upper(): f"the pasted list (row {row})"
+                child_key(item.child_ref): f"the pasted list (row {row})"
                 for item, row in zip(parsed.items, parsed.rows, strict=True)
             }
         if upload:
             try:
-                text = allocation_lists.read_upload(upload)
+                table = allocation_lists.read_upload(upload)
             except allocation_lists.UnreadableFile as error:
                 self.add_error("file", str(error))
             else:
                 parsed = allocation_lists.parse_allocations(
-                    text, header_required=True, taken=taken, default_due_date=default_due
+                    table, header_required=True, taken=taken, default_due_date=default_due
                 )
                 self._report("file", f"{upload.name}", parsed)
                 requests += parsed.items

@@ -1,4 +1,4 @@
-"""The Practice Hub's form for importing practice evaluations from a CSV file."""
+"""The Practice Hub's form for importing practice evaluations from a CSV file or an Excel workbook."""
 
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
@@ -6,13 +6,15 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # a larger history comes in by the import_evaluations command
+FILE_TYPES = (".csv", ".txt", ".xlsx")
 
 
 class ImportForm(forms.Form):
     file = forms.FileField(
-        label="Upload a CSV file",
-        help_text="UTF-8 CSV with a header row, one evaluation a row. Up to 10 MB.",
-        error_messages={"required": "Choose a CSV file", "empty": "The file is empty"},
+        label="Upload a CSV file or an Excel workbook",
+        help_text="A CSV file or an .xlsx workbook (its first sheet), with a header row and one evaluation a row. "
+        "Up to 10 MB.",
+        error_messages={"required": "Choose a CSV file or an Excel workbook", "empty": "The file is empty"},
     )
     create_missing = forms.BooleanField(
         label="Create missing service areas, teams and evaluators",
@@ -27,7 +29,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["file"].widget.attrs["accept"] = ".csv,text/csv"
+        self.fields["file"].widget.attrs["accept"] = ",".join(FILE_TYPES)
         self.helper = FormHelper()
         self.helper.form_tag = False  # the template writes the form element, with its csrf token
         self.helper.disable_csrf = True
@@ -43,6 +45,6 @@ class ImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError("The file must be smaller than 10 MB: import a larger file with the command")
-        if not upload.name.lower().endswith(".csv"):
-            raise ValidationError("The selected file must be a CSV")
+        if not upload.name.lower().endswith(FILE_TYPES):
+            raise ValidationError("The selected file must be a CSV file or an Excel workbook (.xlsx)")
         return upload

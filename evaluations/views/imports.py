@@ -1,16 +1,17 @@
-"""History in, for the Practice Hub: the CSV import of shared contract evaluations-csv.md."""
+"""History in, for the Practice Hub: the import of shared contract evaluations-csv.md, from a CSV
+file or an Excel workbook."""
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 
 from evaluations.forms.imports import ImportForm
-from evaluations.imports import COLUMN_GUIDE, COLUMNS, evaluations_import
+from evaluations.imports import COLUMN_GUIDE, COLUMNS, VALUES_GUIDE, evaluations_import
 from evaluations.permissions import can_manage_cycles
 
 
 def import_evaluations(request):
-    """Upload a CSV of past evaluations. A file with any problem changes nothing and every
+    """Upload a CSV file or a workbook of past evaluations. A file with any problem changes nothing and every
     problem is listed; 'check the file only' reports what would happen."""
     if not can_manage_cycles(request.user):
         raise Http404("No such page")
@@ -38,5 +39,11 @@ def import_evaluations(request):
     return render(
         request,
         "evaluations/import.html",
-        {"form": form, "result": result, "column_guide": COLUMN_GUIDE, "header_row": ",".join(COLUMNS)},
+        {
+            "form": form,
+            "result": result,
+            "column_guide": COLUMN_GUIDE,
+            "values_guide": VALUES_GUIDE,
+            "header_row": ",".join(COLUMNS),
+        },
     )

@@ -160,10 +160,34 @@ def test_an_evaluator_who_has_left_is_not_allocated_work(setup):
     ]
 
 
-@pytest.mark.parametrize("raw", ["30/06/2025", "2025-6-30", "2025-02-30", "soon"])
-def test_a_bad_due_date_is_reported(setup, raw):
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("2025-6-30", "'2025-6-30' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025"),
+        ("soon", "'soon' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025"),
+        ("2025-02-30", "'2025-02-30' is not a date: February 2025 has no day 30"),
+        ("06/30/2025", "'06/30/2025' is not a date: there is no month 30 (dates are day first: DD/MM/YYYY)"),
+        (
+            "30/06/25",
+            "'30/06/25' has a two-digit year: write the year in full, as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025",
+        ),
+    ],
+)
+def test_a_bad_or_ambiguous_due_date_is_reported_never_guessed(setup, raw, reason):
     result = parse(f"1234567,SW-1,Children in Care,CiC Team 1,eve@trust.example,{raw}\n")
-    assert messages(result) == [f"row 1, column due_date: '{raw}' is not a date: write it as YYYY-MM-DD"]
+    assert messages(result) == [f"row 1, column due_date: {reason}"]
+
+
+@pytest.mark.parametrize("raw", ["30/06/2025", "30/6/2025", "2025-06-30"])
+def test_a_due_date_is_read_in_uk_order_or_as_yyyy_mm_dd(setup, raw):
+    result = parse(f"1234567,SW-1,Children in Care,CiC Team 1,eve@trust.example,{raw}\n")
+    assert result.ok, messages(result)
+    assert result.items[0].due_date == dt.date(2025, 6, 30)
+
+
+def test_a_pasted_list_with_broken_quoting_is_reported_at_its_row(setup):
+    result = parse('1234567,SW-1,Children in Care,CiC Team 1,eve@trust.example\n1234568,"SW"-2,x,y,z\n')
+    assert messages(result) == ["row 2: the file is not valid CSV (',' expected after '\"')"]
 
 
 def test_a_due_date_in_the_past_is_reported(setup):
@@ -215,7 +239,7 @@ def test_every_bad_row_is_reported_and_the_good_ones_are_not_enough(setup):
         "(letters, digits and dashes with at least one digit, no spaces, at most 40 characters), never a name",
         "row 4, column practitioner: enter the practitioner",
         "row 4, column evaluator_email: no active user has the e-mail address 'who@trust.example'",
-        "row 4, column due_date: 'tomorrow' is not a date: write it as YYYY-MM-DD",
+        "row 4, column due_date: 'tomorrow' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025",
     ]
     assert not result.ok
 
@@ -250,15 +274,25 @@ def test_open_cases_report_bad_rows_by_row_and_column(setup):
 
 def test_an_uploaded_excel_csv_with_a_byte_order_mark_is_read():
     upload = SimpleUploadedFile("list.csv", ("\ufeff" + HEADER + "\n").encode("utf-8"))
-    assert read_upload(upload).startswith("child_ref")
+    assert read_upload(upload).header.cells[0] == "child_ref"
 
 
 def test_an_uploaded_windows_csv_is_read():
-    upload = SimpleUploadedFile("list.csv", "child_ref,practitioner\n1,Zoë\n".encode("cp1252"))
-    assert "Zoë" in read_upload(upload)
+    upload = SimpleUploadedFile("list.csv", "child_ref,practitioner\r\n1,Zoë O’Neil\r\n".encode("cp1252"))
+    assert read_upload(upload).body[0].cells == ("1", "Zoë O’Neil")
 
 
-def test_an_uploaded_workbook_is_refused_with_advice():
+def test_a_broken_workbook_is_refused_with_advice():
     upload = SimpleUploadedFile("list.xlsx", b"PK\x03\x04binary\x00stuff")
-    with pytest.raises(UnreadableFile, match="CSV UTF-8"):
+    with pytest.raises(UnreadableFile, match="The file is not an Excel workbook PQA can read: .* 'CSV UTF-8'"):
         read_upload(upload)
+
+
+def test_an_upload_that_is_not_a_list_is_refused_by_its_name():
+    with pytest.raises(UnreadableFile, match=r"must be a CSV file or an Excel workbook \(.xlsx\)"):
+        read_upload(SimpleUploadedFile("list.pdf", b"%PDF-1.4"))
+
+
+def test_an_upload_larger_than_a_list_may_be_is_refused():
+    with pytest.raises(UnreadableFile, match="The file is larger than 2 MB: split it into smaller files"):
+        read_upload(SimpleUploadedFile("list.csv", b"x" * (2 * 1024 * 1024 + 1)))

@@ -170,6 +170,18 @@ def test_a_sample_never_draws_a_child_already_in_the_cycle_or_twice(cycle, team,
     assert Evaluation.objects.filter(cycle=cycle).count() == 2
 
 
+def test_a_sample_skips_a_child_already_in_the_cycle_in_another_letter_case_and_allocates_the_rest(
+    cycle, team, evaluator, practice_hub
+):
+    services.evaluation_allocate(cycle=cycle, request=request_for(team, evaluator, "AB123"), actor=practice_hub)
+    cases = [OpenCase("ab123", "SW-1", team), OpenCase("CD456", "SW-2", team), OpenCase("cd456", "SW-3", team)]
+    created = services.evaluations_allocate_sample(
+        cycle=cycle, open_cases=cases, per_team=5, evaluators=[evaluator], due_date=None, actor=practice_hub
+    )
+    assert [item.child_ref for item in created] == ["CD456"]
+    assert sorted(Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True)) == ["AB123", "CD456"]
+
+
 def test_a_sample_needs_a_positive_number_and_an_evaluator(cycle, team, evaluator, practice_hub):
     cases = [OpenCase("A1", "SW-1", team)]
     with pytest.raises(EvaluationError, match="at least one case"):

@@ -494,11 +494,23 @@ def test_a_bad_answer_is_a_problem(rejected, known):
     ]
 
 
-@pytest.mark.parametrize("date", ["02/05/2024", "2024-5-2", "2024-02-30", "20240502", "tomorrow"])
-def test_a_bad_date_is_a_problem(rejected, known, date):
-    assert rejected(csv_text(completed_row(evaluation_date=date))) == [
-        f"row 2, column evaluation_date: '{date}' is not a date: write it as YYYY-MM-DD, e.g. 2025-05-01"
-    ]
+@pytest.mark.parametrize(
+    ("date", "reason"),
+    [
+        ("2024-5-2", "'2024-5-2' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025"),
+        ("20240502", "'20240502' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025"),
+        ("tomorrow", "'tomorrow' is not a date: write it as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025"),
+        ("2024-02-30", "'2024-02-30' is not a date: February 2024 has no day 30"),
+        ("30/02/2024", "'30/02/2024' is not a date: February 2024 has no day 30"),
+        ("05/13/2024", "'05/13/2024' is not a date: there is no month 13 (dates are day first: DD/MM/YYYY)"),
+        (
+            "02/05/24",
+            "'02/05/24' has a two-digit year: write the year in full, as DD/MM/YYYY or YYYY-MM-DD, e.g. 01/05/2025",
+        ),
+    ],
+)
+def test_a_bad_or_ambiguous_date_is_a_problem_never_a_guess(rejected, known, date, reason):
+    assert rejected(csv_text(completed_row(evaluation_date=date))) == [f"row 2, column evaluation_date: {reason}"]
 
 
 def test_a_date_in_the_future_is_a_problem(rejected, known):
@@ -526,7 +538,7 @@ def test_a_bad_type_is_a_problem(rejected, known):
     ]
 
 
-@pytest.mark.parametrize("status", ["returned", "in_progress", "Completed"])
+@pytest.mark.parametrize("status", ["in_progress", "Allocated", "done"])
 def test_a_bad_status_is_a_problem(rejected, known, status):
     assert rejected(csv_text(completed_row(status=status))) == [
         f"row 2, column status: '{status}' is not a status: use one of completed, not_returned"
@@ -697,13 +709,16 @@ def test_a_value_beyond_the_header_is_a_problem(rejected, known):
     ]
 
 
-def test_a_file_that_is_not_utf_8_is_a_problem(tmp_path, known):
-    path = tmp_path / "latin1.csv"
-    path.write_bytes(csv_text(completed_row(practitioner="José")).encode("latin-1"))
+def test_a_file_that_is_not_text_is_a_problem_at_its_row(tmp_path, known):
+    path = tmp_path / "garbled.csv"
+    path.write_bytes(csv_text(completed_row()).encode() + b"PE-\x81\x8d\xff,2024-25-Q1\n")
     err = io.StringIO()
     with pytest.raises(CommandError):
         call_command("import_evaluations", str(path), stderr=err)
-    assert err.getvalue() == "row 2: the file is not UTF-8 text: save it from your spreadsheet as 'CSV UTF-8'\n"
+    assert err.getvalue() == (
+        "row 3: the file is not text that PQA can read: save it from your spreadsheet as 'CSV UTF-8' or as an "
+        "Excel workbook (.xlsx)\n"
+    )
 
 
 def test_an_empty_file_is_a_problem(rejected, db):
@@ -970,9 +985,16 @@ def test_the_web_import_asks_for_a_file(client_for, practice_hub):
     assert "Choose a CSV file" in response.content.decode()
 
 
-def test_the_web_import_refuses_a_file_that_is_not_csv(client_for, practice_hub):
+def test_the_web_import_refuses_a_file_that_is_not_csv_or_a_workbook(client_for, practice_hub):
+    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload("x", name="notes.pdf")})
+    assert "The selected file must be a CSV file or an Excel workbook (.xlsx)" in response.content.decode()
+
+
+def test_the_web_import_lists_a_workbook_it_cannot_read_as_a_problem(client_for, practice_hub):
     response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload("x", name="notes.xlsx")})
-    assert "The selected file must be a CSV" in response.content.decode()
+    content = response.content.decode()
+    assert "The file has 1 problem: nothing was imported" in content
+    assert "row 1: the file is named .xlsx but is not an Excel workbook" in content
 
 
 @pytest.mark.parametrize("role", [Role.EVALUATOR, Role.MODERATOR, Role.LEADER, Role.TEAM_MANAGER])

@@ -1,4 +1,6 @@
-"""python manage.py import_evaluations PATH.csv [--create-missing] [--dry-run] [--actor EMAIL]"""
+"""python manage.py import_evaluations PATH [--create-missing] [--dry-run] [--actor EMAIL]
+
+PATH is a CSV file or an .xlsx workbook (shared contract evaluations-csv.md)."""
 
 import getpass
 from pathlib import Path
@@ -11,12 +13,15 @@ from pqa.models import User
 
 class Command(BaseCommand):
     help = (
-        "Import practice evaluations from a CSV file (shared contract evaluations-csv.md): all of the file "
+        "Import practice evaluations from a CSV file or an .xlsx workbook (shared contract evaluations-csv.md): "
+        "all of the file "
         "or none of it. Every problem is listed as 'row N, column C: reason'."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="The CSV file, UTF-8, with a header row.")
+        parser.add_argument(
+            "path", help="The CSV file (UTF-8, or Windows-1252 as Excel saves it) or .xlsx workbook, with a header row."
+        )
         parser.add_argument(
             "--create-missing",
             action="store_true",
