@@ -241,6 +241,8 @@ PQA_SESSION_WARNING_SECONDS = int(os.environ.get("PQA_SESSION_WARNING_SECONDS", 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# A refused form token gets the trust's 403 page, saying nothing was changed (pqa/errors.py).
+CSRF_FAILURE_VIEW = "pqa.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
