@@ -76,3 +76,27 @@ class DeniedAccessAuditMiddleware:
                     url=match.view_name if match else "unresolved",
                 )
         return response
+
+
+class ControlCharacterMiddleware:
+    """A control character (a NUL above all, which PostgreSQL cannot store) in any query or
+    form parameter of any page is refused here with a 400 that names the field, before a view
+    can pass it to the database (pqa.validators). Scripts get the message as JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from pqa.errors import bad_request_page
+        from pqa.validators import request_control_character_problem
+
+        message = request_control_character_problem(request)
+        if message is None:
+            return None
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        if name in JSON_ENDPOINTS or _wants_json(request):
+            return JsonResponse({"error": message}, status=400)
+        return bad_request_page(message)
