@@ -121,6 +121,23 @@ DATABASES = {
     )
 }
 
+
+def sqlite_options() -> dict:
+    """SQLite as a web server needs it (`make run`, small pilots). Requests are answered in
+    several threads, each with its own connection: write-ahead logging lets them read while one
+    writes; a write transaction takes its lock when it begins (IMMEDIATE), so two never both
+    read and then fail to upgrade to a write ("database is locked" at once, whatever the
+    timeout); and a writer waits up to 20 seconds for the lock instead of failing."""
+    return {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
+
 AUTH_USER_MODEL = "pqa.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
