@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from pqa import audit
 from pqa.two_factor import two_factor_required
@@ -100,3 +101,20 @@ class ControlCharacterMiddleware:
         if name in JSON_ENDPOINTS or _wants_json(request):
             return JsonResponse({"error": message}, status=400)
         return bad_request_page(message)
+
+
+class ResponseHeadersMiddleware:
+    """On every answer Django gives (static files are WhiteNoise's, before this):
+    - no caching: pages show children's records, and a browser's or proxy's cache would keep
+      them (and the two-factor secret) after sign-out. Decided without asking who is signed in,
+      so it costs no session read and holds on the error pages made without the database;
+    - a Permissions-Policy turning off the browser features PQA never uses."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        response.headers.setdefault("Permissions-Policy", settings.PQA_PERMISSIONS_POLICY)
+        return response
