@@ -269,6 +269,8 @@ CELERY_BEAT_SCHEDULE = {
 # (pqa/sessions.py), not on every request; the page warns two minutes before the end
 # (static/pqa/js/session-timeout.js) and the cookie dies with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("PQA_SESSION_SECONDS", str(30 * 60)))
+# Absolute lifetime: 12 hours after sign-in a session ends whatever the activity (pqa/sessions.py).
+PQA_SESSION_MAX_SECONDS = int(os.environ.get("PQA_SESSION_MAX_SECONDS", str(12 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = False
 PQA_SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
