@@ -10,7 +10,9 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from pqa import audit
+from pqa.errors import bad_request_page
 from pqa.two_factor import two_factor_required
+from pqa.validators import request_control_character_problem
 
 # The only pages a person who owes a second factor may open: to sign in or out, to give or
 # set up the code, and the health check (it shows nothing). Static files are served before
@@ -91,9 +93,6 @@ class ControlCharacterMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        from pqa.errors import bad_request_page
-        from pqa.validators import request_control_character_problem
-
         message = request_control_character_problem(request)
         if message is None:
             return None
