@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from evaluations.validators import validate_child_ref, validate_reference
 from pqa.case_ids import child_key_expression
 from pqa.models import Team
-from pqa.quarters import Quarter, validate_quarter
+from pqa.quarters import Quarter, quarter_or_none, validate_quarter
 
 
 class Grade(models.TextChoices):
@@ -121,6 +121,13 @@ class Cycle(models.Model):
     @property
     def quarter_period(self) -> Quarter:
         return Quarter.parse(self.quarter)
+
+    @property
+    def quarter_label(self) -> str:
+        """For pages: a quarter stored before quarters were bounded is shown as written, so
+        its page opens and the Practice Hub can see what to correct."""
+        period = quarter_or_none(self.quarter)
+        return period.label if period else f"{self.quarter} (outside the years PQA accepts)"
 
     @property
     def is_open(self) -> bool:

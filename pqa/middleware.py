@@ -7,9 +7,12 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import JsonResponse
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 
 from pqa import audit, registry
+from pqa.errors import bad_request_page
 from pqa.two_factor import two_factor_required
+from pqa.validators import request_control_character_problem
 
 # The only pages a person who owes a second factor may open: to sign in or out, to give or
 # set up the code, and the health check (it shows nothing). Static files are served before
@@ -74,4 +77,42 @@ class DeniedAccessAuditMiddleware:
                     method=request.method,
                     url=match.view_name if match else "unresolved",
                 )
+        return response
+
+
+class ControlCharacterMiddleware:
+    """A control character (a NUL above all, which PostgreSQL cannot store) in any query or
+    form parameter of any page is refused here with a 400 that names the field, before a view
+    can pass it to the database (pqa.validators). Scripts get the message as JSON."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        message = request_control_character_problem(request)
+        if message is None:
+            return None
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        if registry.is_json_endpoint(name) or _wants_json(request):
+            return JsonResponse({"error": message}, status=400)
+        return bad_request_page(message)
+
+
+class ResponseHeadersMiddleware:
+    """On every answer Django gives (static files are WhiteNoise's, before this):
+    - no caching: pages show children's records, and a browser's or proxy's cache would keep
+      them (and the two-factor secret) after sign-out. Decided without asking who is signed in,
+      so it costs no session read and holds on the error pages made without the database;
+    - a Permissions-Policy turning off the browser features PQA never uses."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        response.headers.setdefault("Permissions-Policy", settings.PQA_PERMISSIONS_POLICY)
         return response

@@ -1,4 +1,11 @@
-"""Quarters of the UK financial year, written `2025-26-Q1` (Q1 = April to June 2025)."""
+"""Quarters of the UK financial year, written `2025-26-Q1` (Q1 = April to June 2025).
+
+The years PQA accepts are bounded, one rule for every way a quarter comes in (the cycle
+form, the model's validator, the import, the report's filters and JSON): from the financial
+year 2000-01, before any record a trust would bring in, to the one ten years after the
+current one, room for planning and no more. A quarter like 9999-00-Q4 is a typing mistake,
+and its end (April 10000) is a date Python cannot even hold.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +16,28 @@ from dataclasses import dataclass
 QUARTER_PATTERN = re.compile(r"^(\d{4})-(\d{2})-Q([1-4])$")
 
 
+FIRST_YEAR = 2000  # the financial year 2000-01
+YEARS_AHEAD = 10  # the last is ten financial years after the current one
+
+
 class QuarterError(ValueError):
     pass
+
+
+def _today() -> dt.date:
+    from django.utils import timezone
+
+    return timezone.localdate()
+
+
+def year_range(today: dt.date | None = None) -> tuple[int, int]:
+    """The first and the last financial year (by the calendar year it starts in) PQA accepts."""
+    current = Quarter.containing(today or _today()).start_year
+    return FIRST_YEAR, current + YEARS_AHEAD
+
+
+def _financial_year(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
 @dataclass(frozen=True, order=True)
@@ -27,6 +54,12 @@ class Quarter:
         if (year + 1) % 100 != short_next:
             raise QuarterError(
                 f"'{text}' is not a quarter: {year} is followed by {(year + 1) % 100:02d}, not {short_next:02d}"
+            )
+        first, last = year_range()
+        if not first <= year <= last:
+            raise QuarterError(
+                f"'{text}' is outside the years PQA accepts: "
+                f"use a quarter from {_financial_year(first)}-Q1 to {_financial_year(last)}-Q4"
             )
         return cls(year, number)
 
@@ -64,6 +97,15 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.start_year}-{(self.start_year + 1) % 100:02d}-Q{self.number}"
+
+
+def quarter_or_none(text: str) -> Quarter | None:
+    """The quarter, or None for text Quarter.parse refuses: for values already stored, which
+    a page must show or skip rather than fail on."""
+    try:
+        return Quarter.parse(text)
+    except QuarterError:
+        return None
 
 
 def validate_quarter(value: str) -> None:

@@ -7,6 +7,12 @@ again (ACTIVE_AT) and is written only when that is more than a refresh interval 
 is being written anyway. Everything that tells the browser how long is left
 (the page's data attribute, the ping, the X-PQA-Session-Expires-In header on every answer)
 counts from that time, so the countdown in session-timeout.js never outlives the server's.
+
+On top of it, an absolute lifetime: PQA_SESSION_MAX_SECONDS (12 hours) after sign-in the
+session ends whatever the activity, so a session left running on a shared or stolen machine
+does not live for ever. The time of sign-in (SIGNED_IN_AT) is written with the first ACTIVE_AT
+of the session; the countdown counts to whichever end comes first, so the warning, the
+sign-out and the typed work kept in the tab behave exactly as for the idle timeout.
 """
 
 from __future__ import annotations
@@ -14,8 +20,10 @@ from __future__ import annotations
 import time
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 
 ACTIVE_AT = "pqa_active_at"
+SIGNED_IN_AT = "pqa_signed_in_at"
 HEADER = "X-PQA-Session-Expires-In"
 
 
@@ -29,6 +37,8 @@ def session_touch(session, *, force: bool = False) -> bool:
     """Start the idle period again if ACTIVE_AT is stale (or `force`); True if it did. Setting
     the key marks the session modified, so SessionMiddleware saves it with a new expiry date."""
     now = int(time.time())
+    if SIGNED_IN_AT not in session:
+        session[SIGNED_IN_AT] = now
     active_at = session.get(ACTIVE_AT)
     if force or active_at is None or now - active_at >= refresh_seconds():
         session[ACTIVE_AT] = now
@@ -37,12 +47,20 @@ def session_touch(session, *, force: bool = False) -> bool:
 
 
 def session_seconds_left(session) -> int:
-    """Seconds until the server ends this session if no request starts the period again."""
+    """Seconds until the server ends this session if no request starts the period again: the
+    idle period's end, or the absolute lifetime's if that comes first."""
+    now = int(time.time())
     active_at = session.get(ACTIVE_AT)
     age = settings.SESSION_COOKIE_AGE
-    if active_at is None:
-        return age
-    return max(0, age - (int(time.time()) - active_at))
+    idle_left = age if active_at is None else age - (now - active_at)
+    return max(0, min(idle_left, absolute_seconds_left(session, now=now)))
+
+
+def absolute_seconds_left(session, *, now: int | None = None) -> int:
+    """Seconds until the session's absolute lifetime ends, however active the person is."""
+    now = int(time.time()) if now is None else now
+    signed_in_at = session.get(SIGNED_IN_AT, now)
+    return settings.PQA_SESSION_MAX_SECONDS - (now - signed_in_at)
 
 
 class IdleTimeoutMiddleware:
@@ -55,6 +73,11 @@ class IdleTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if _signed_in(request) and absolute_seconds_left(request.session) <= 0:
+            # The absolute lifetime is over: ended as an idle session ends (deleted, the person
+            # now signed out), so the request goes on as anyone's who is not signed in.
+            request.session.flush()
+            request.user = AnonymousUser()
         if _signed_in(request):
             session_touch(request.session)
         response = self.get_response(request)

@@ -66,8 +66,13 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # No caching of any page, and a Permissions-Policy, on everything after the static files.
+    "pqa.middleware.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A control character in any query or form parameter is a 400 naming the field, before
+    # any view (or the CSRF check) reads it.
+    "pqa.middleware.ControlCharacterMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -118,6 +123,23 @@ DATABASES = {
     )
 }
 
+
+def sqlite_options() -> dict:
+    """SQLite as a web server needs it (`make run`, small pilots). Requests are answered in
+    several threads, each with its own connection: write-ahead logging lets them read while one
+    writes; a write transaction takes its lock when it begins (IMMEDIATE), so two never both
+    read and then fail to upgrade to a write ("database is locked" at once, whatever the
+    timeout); and a writer waits up to 20 seconds for the lock instead of failing."""
+    return {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {}).update(sqlite_options())
+
 AUTH_USER_MODEL = "pqa.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -158,6 +180,19 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+
+# Browser features PQA never uses, turned off for its pages (pqa.middleware.ResponseHeadersMiddleware)
+# and its static files (below).
+PQA_PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
+
+def _static_file_headers(headers, path, url):
+    headers["Permissions-Policy"] = PQA_PERMISSIONS_POLICY
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
@@ -234,6 +269,8 @@ CELERY_BEAT_SCHEDULE = {
 # (pqa/sessions.py), not on every request; the page warns two minutes before the end
 # (static/pqa/js/session-timeout.js) and the cookie dies with the browser.
 SESSION_COOKIE_AGE = int(os.environ.get("PQA_SESSION_SECONDS", str(30 * 60)))
+# Absolute lifetime: 12 hours after sign-in a session ends whatever the activity (pqa/sessions.py).
+PQA_SESSION_MAX_SECONDS = int(os.environ.get("PQA_SESSION_MAX_SECONDS", str(12 * 3600)))
 SESSION_SAVE_EVERY_REQUEST = False
 PQA_SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
@@ -241,6 +278,8 @@ PQA_SESSION_WARNING_SECONDS = int(os.environ.get("PQA_SESSION_WARNING_SECONDS", 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the autosave script reads the token from the form, not the cookie
 X_FRAME_OPTIONS = "DENY"
+# A refused form token gets the trust's 403 page, saying nothing was changed (pqa/errors.py).
+CSRF_FAILURE_VIEW = "pqa.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:

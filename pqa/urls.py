@@ -16,3 +16,9 @@ urlpatterns = [
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),
 ]
+
+# Error pages in the trust's look, rendered without the database (pqa/errors.py).
+handler400 = "pqa.errors.bad_request"
+handler403 = "pqa.errors.permission_denied"
+handler404 = "pqa.errors.page_not_found"
+handler500 = "pqa.errors.server_error"

@@ -38,8 +38,17 @@ def _text(label: str, help_text: str = "", rows: int = 4, max_length: int | None
     )
 
 
+# The version the page was drawn from is hidden, so anything outside what a version column
+# holds (1 to the largest integer every database stores) was changed by hand: a clear error,
+# never a 500 when it reaches the database.
+VERSION_CHANGED = "This page is out of date or was changed: reload it and try again"
+VERSION_ERRORS = dict.fromkeys(("required", "invalid", "min_value", "max_value", "max_digits"), VERSION_CHANGED)
+
+
 class EvaluationForm(forms.ModelForm):
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647, error_messages=VERSION_ERRORS
+    )
     evaluation_date = forms.DateField(
         required=False,
         label="Date of the conversation",

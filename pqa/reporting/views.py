@@ -24,7 +24,7 @@ from evaluations.selectors import (
 )
 from pqa import audit
 from pqa.models import ServiceArea
-from pqa.quarters import Quarter
+from pqa.quarters import Quarter, quarter_or_none
 from pqa.reporting.permissions import can_see_reports
 
 
@@ -180,7 +180,9 @@ def _tables(data: dict) -> dict:
 def distribution_page(request):
     """The quarter's grade distribution as tables and a chart; the latest quarter by default."""
     _require_reports(request.user)
-    quarters = quarters_with_evaluations()
+    # A quarter stored before quarters were bounded (pqa/quarters.py), say 9999-00-Q4, cannot
+    # be reported on: it is left out of the choice rather than failing the page for everyone.
+    quarters = [quarter for quarter in quarters_with_evaluations() if quarter_or_none(quarter)]
     still_open = quarters_with_open_cycles()
     context: dict = {"quarters": quarters}
     if quarters:

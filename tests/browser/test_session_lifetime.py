@@ -1,0 +1,40 @@
+"""The absolute session lifetime in a real Chromium: however busy the person is, the session
+ends when its time is up, they sign in again, and what they typed comes back, as after the
+idle timeout."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_security import PASSWORD, evaluation, sign_in  # noqa: F401 - evaluation is a fixture
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_absolute_lifetime_ends_a_busy_session_and_the_typing_comes_back(
+    page: Page,
+    live_server,
+    evaluation,  # noqa: F811
+    settings,
+    csp_violations,
+):
+    settings.PQA_SESSION_MAX_SECONDS = 16  # the idle period stays 30 minutes
+    settings.PQA_SESSION_WARNING_SECONDS = 5
+    form_path = f"/evaluations/{evaluation.pk}/form/"
+    sign_in(page, live_server.url, "eve", form_path)
+    expect(page.get_by_role("heading", name="Sit alongside: tell me – show me")).to_be_visible()
+
+    # Busy: typing (and so autosaving) all along does not keep the session past its lifetime.
+    page.locator("#id_strengths").fill("Knows the child")
+    page.locator("#id_areas_for_development").focus()
+    warning = page.get_by_role("alertdialog", name="You are about to be signed out")
+    expect(warning).to_be_visible(timeout=16_000)
+    page.keyboard.press("Escape")  # "not now" cannot push the end back
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
+
+    page.get_by_label("E-mail address or username").fill("eve")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#id_strengths")).to_have_value("Knows the child")
+    assert csp_violations == []
