@@ -1,4 +1,4 @@
-"""History in: practice evaluations read from a CSV file (shared contract evaluations-csv.md).
+"""History in: practice evaluations read from a CSV file (docs/contracts/evaluations-csv.md).
 
 The whole file is checked first, with a handful of bulk look-ups whatever its length, and
 every problem is listed as `row N, column C: reason` (the header is row 1). Only a file with

@@ -111,7 +111,7 @@ def _zeroes(choices) -> dict[str, int]:
 
 
 def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
-    """The quarter's distribution as in the shared contract evaluations-csv.md: counted by the
+    """The quarter's distribution as in docs/contracts/evaluations-csv.md: counted by the
     database in two queries (evaluations, pillar grades), whatever the number of rows."""
     try:
         period = Quarter.parse(quarter)

@@ -1,4 +1,4 @@
-"""History in, for the Practice Hub: the CSV import of shared contract evaluations-csv.md."""
+"""History in, for the Practice Hub: the CSV import of docs/contracts/evaluations-csv.md."""
 
 from django.contrib import messages
 from django.http import Http404

@@ -11,7 +11,7 @@ from pqa.models import User
 
 class Command(BaseCommand):
     help = (
-        "Import practice evaluations from a CSV file (shared contract evaluations-csv.md): all of the file "
+        "Import practice evaluations from a CSV file (docs/contracts/evaluations-csv.md): all of the file "
         "or none of it. Every problem is listed as 'row N, column C: reason'."
     )
 
