@@ -1,5 +1,5 @@
-"""History in: practice evaluations read from a CSV file or an Excel workbook (shared contract
-evaluations-csv.md, with its addition "Spreadsheets as trusts keep them").
+"""History in: practice evaluations read from a CSV file or an Excel workbook
+(docs/contracts/evaluations-csv.md, with its addition "Spreadsheets as trusts keep them").
 
 The file is read by the core's spreadsheet reader (pqa.spreadsheets), as every import reads
 its files. The whole file is checked first, with a handful of bulk look-ups whatever its

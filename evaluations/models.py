@@ -140,7 +140,7 @@ class Evaluation(models.Model):
     class Status(models.TextChoices):
         ALLOCATED = "allocated", "Allocated"
         IN_PROGRESS = "in_progress", "In progress"
-        # "completed" is the contract's code (evaluations-csv.md); the word everywhere else is "returned".
+        # "completed" is the contract's code (docs/contracts/evaluations-csv.md); elsewhere the word is "returned".
         RETURNED = "completed", "Returned"
         NOT_RETURNED = "not_returned", "Not returned"
 

@@ -50,18 +50,20 @@ def evaluations_visible_to(user) -> QuerySet[Evaluation]:
     return queryset.filter(scope)
 
 
-def evaluation_get_for_user(*, user, pk: int) -> Evaluation:
-    """One evaluation with everything its page shows; another user's is a 404, not a 403."""
-    try:
-        return (
-            evaluations_visible_to(user)
-            .prefetch_related(
-                Prefetch("pillar_grades", queryset=PillarGrade.objects.order_by("pk")),
-                "feedback_gathered",
-                "recommendations",
-            )
-            .get(pk=pk)
+def evaluation_get_for_user(*, user, pk: int, children: bool = True) -> Evaluation:
+    """One evaluation with everything its page shows; another user's is a 404, not a 403.
+    `children=False` leaves out its pillar grades, feedback and recommendations, for a posted
+    form that brings them all and hands them to a service, which reads the saved ones itself
+    under the row lock."""
+    queryset = evaluations_visible_to(user)
+    if children:
+        queryset = queryset.prefetch_related(
+            Prefetch("pillar_grades", queryset=PillarGrade.objects.order_by("pk")),
+            "feedback_gathered",
+            "recommendations",
         )
+    try:
+        return queryset.get(pk=pk)
     except Evaluation.DoesNotExist as error:
         raise Http404("No evaluation found") from error
 
@@ -119,7 +121,7 @@ def _zeroes(choices) -> dict[str, int]:
 
 
 def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
-    """The quarter's distribution as in the shared contract evaluations-csv.md: counted by the
+    """The quarter's distribution as in docs/contracts/evaluations-csv.md: counted by the
     database in two queries (evaluations, pillar grades), whatever the number of rows."""
     try:
         period = Quarter.parse(quarter)

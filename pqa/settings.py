@@ -1,4 +1,4 @@
-"""Settings for PQA, read from the environment (see shared contract configuration.md).
+"""Settings for PQA, read from the environment (see docs/contracts/configuration.md).
 
 One module serves development, CI and production: the environment alone decides.
 """

@@ -145,10 +145,14 @@ class SitAlongsideForms:
 
     @classmethod
     def build(cls, evaluation: Evaluation, data=None) -> SitAlongsideForms:
-        pillars = {item.pillar: item for item in evaluation.pillar_grades.all()}
-        feedback = {item.respondent: item for item in evaluation.feedback_gathered.all()}
+        # What is saved is the starting point of a page to draw; posted forms hold every value
+        # themselves (a bound form shows its data, not its initial), so they need no reading.
+        drawn = data is None
+        pillars = {item.pillar: item for item in evaluation.pillar_grades.all()} if drawn else {}
+        feedback = {item.respondent: item for item in evaluation.feedback_gathered.all()} if drawn else {}
         recommendations = [
-            {name: getattr(item, name) for name in RECOMMENDATION_FIELDS} for item in evaluation.recommendations.all()
+            {name: getattr(item, name) for name in RECOMMENDATION_FIELDS}
+            for item in (evaluation.recommendations.all() if drawn else [])
         ]
         pillar_forms = []
         for pillar in Pillar:

@@ -1,4 +1,4 @@
-"""History in, for the Practice Hub: the import of shared contract evaluations-csv.md, from a CSV
+"""History in, for the Practice Hub: the import of docs/contracts/evaluations-csv.md, from a CSV
 file or an Excel workbook."""
 
 from django.contrib import messages

@@ -1,4 +1,4 @@
-"""The quarterly grade distribution, out: as JSON (shared contract evaluations-csv.md) and as
+"""The quarterly grade distribution, out: as JSON (docs/contracts/evaluations-csv.md) and as
 a page for people. Evaluations are read only through evaluations.selectors."""
 
 from __future__ import annotations

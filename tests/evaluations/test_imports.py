@@ -1,4 +1,4 @@
-"""History in: the CSV import of shared contract evaluations-csv.md, by the command and the web."""
+"""History in: the CSV import of docs/contracts/evaluations-csv.md, by the command and the web."""
 
 import csv
 import datetime as dt

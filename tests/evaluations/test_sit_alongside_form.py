@@ -6,6 +6,8 @@ from html import escape
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from evaluations.models import Evaluation, Grade, Pillar, Recommendation
@@ -364,3 +366,20 @@ def test_the_error_summary_lists_the_problems_in_the_order_of_the_form(client_fo
     assert positions == sorted(positions), anchors
     assert anchors[0] == "id_evaluation_date"
     assert anchors.index("id_pillar-childs_voice-grade_0") < anchors.index("id_overall_grade_0")
+
+
+@pytest.mark.parametrize("url_name", ["evaluations:autosave", "evaluations:form"])
+def test_a_save_reads_the_saved_answers_once_under_the_lock_not_before(client_for, evaluator, evaluation, url_name):
+    """The posted page brings every answer, so the view does not read the saved pillar grades,
+    feedback and recommendations: only the save service does, under the evaluation's row lock."""
+    client = client_for(evaluator)
+    client.post(reverse("evaluations:autosave", args=[evaluation.pk]), form_data(evaluation, strengths="First"))
+    evaluation.refresh_from_db()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.post(reverse(url_name, args=[evaluation.pk]), form_data(evaluation, strengths="Second"))
+    assert response.status_code in (200, 302)
+    evaluation.refresh_from_db()
+    assert evaluation.strengths == "Second"
+    for table in ("evaluations_pillargrade", "evaluations_evaluationfeedback", "evaluations_recommendation"):
+        reads = [query for query in captured if query["sql"].startswith("SELECT") and f'FROM "{table}"' in query["sql"]]
+        assert len(reads) == 1, table

@@ -1,4 +1,4 @@
-"""The quarterly grade distribution out (shared contract evaluations-csv.md): the JSON, the
+"""The quarterly grade distribution out (docs/contracts/evaluations-csv.md): the JSON, the
 command and the page."""
 
 import io

@@ -1,4 +1,4 @@
-"""Configuration comes from the environment (shared contract configuration.md)."""
+"""Configuration comes from the environment (docs/contracts/configuration.md)."""
 
 import os
 import subprocess

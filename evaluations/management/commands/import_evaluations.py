@@ -1,6 +1,6 @@
 """python manage.py import_evaluations PATH [--create-missing] [--dry-run] [--actor EMAIL]
 
-PATH is a CSV file or an .xlsx workbook (shared contract evaluations-csv.md)."""
+PATH is a CSV file or an .xlsx workbook (docs/contracts/evaluations-csv.md)."""
 
 import getpass
 from pathlib import Path
@@ -13,7 +13,7 @@ from pqa.models import User
 
 class Command(BaseCommand):
     help = (
-        "Import practice evaluations from a CSV file or an .xlsx workbook (shared contract evaluations-csv.md): "
+        "Import practice evaluations from a CSV file or an .xlsx workbook (docs/contracts/evaluations-csv.md): "
         "all of the file "
         "or none of it. Every problem is listed as 'row N, column C: reason'."
     )

@@ -10,7 +10,7 @@ from pqa import audit
 
 class Command(BaseCommand):
     help = (
-        "Print a quarter's grade distribution as one JSON object (shared contract evaluations-csv.md), "
+        "Print a quarter's grade distribution as one JSON object (docs/contracts/evaluations-csv.md), "
         "the same object /pqa/distribution.json serves."
     )
 
