@@ -21,7 +21,7 @@ from evaluations.models import (
     Pillar,
     PillarGrade,
 )
-from pqa.models import ServiceArea
+from pqa.models import Role, ServiceArea, User
 from pqa.permissions import can_read_all_evaluations, is_team_manager
 from pqa.quarters import Quarter
 
@@ -30,6 +30,25 @@ Status = Evaluation.Status
 
 class DistributionError(ValueError):
     """A request for a distribution that cannot be answered (bad quarter, unknown service area)."""
+
+
+# The people who do evaluations (domain: senior practitioners, managers and QA staff):
+# evaluators, team managers, moderators and the Practice Hub. Leaders, customer relations and
+# administrators read or run PQA but are never given an evaluation.
+EVALUATING_ROLES = frozenset({Role.EVALUATOR, Role.TEAM_MANAGER, Role.MODERATOR, Role.PRACTICE_HUB})
+
+
+def people_who_evaluate() -> QuerySet[User]:
+    """Who may be given an evaluation: active accounts whose role evaluates. Every form that
+    offers an evaluator offers these, and the allocation services refuse anyone else."""
+    return User.objects.filter(is_active=True, role__in=EVALUATING_ROLES).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def evaluates(user) -> bool:
+    """The same rule for one person (the services check it before allocating or reassigning)."""
+    return bool(user.is_active and user.role in EVALUATING_ROLES)
 
 
 def evaluations_visible_to(user) -> QuerySet[Evaluation]:

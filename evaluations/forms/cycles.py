@@ -17,6 +17,7 @@ from django.utils.functional import lazy
 
 from evaluations import allocation_lists
 from evaluations.models import Cycle, CycleType
+from evaluations.selectors import people_who_evaluate
 from pqa.models import Team, User
 from pqa.quarters import Quarter, QuarterError
 
@@ -94,12 +95,8 @@ class EvaluatorsChoiceField(forms.ModelMultipleChoiceField):
 CHOOSE_TEAM = {"required": "Choose the team", "invalid_choice": "Choose a team from the list"}
 CHOOSE_EVALUATOR = {
     "required": "Choose the evaluator",
-    "invalid_choice": "Choose an evaluator from the list: only people with an active account can be chosen",
+    "invalid_choice": "Choose an evaluator from the list: only active people who evaluate can be chosen",
 }
-
-
-def active_users():
-    return User.objects.filter(is_active=True).order_by("last_name", "first_name", "username")
 
 
 class CycleForm(forms.Form):
@@ -183,7 +180,7 @@ class AllocateOneForm(forms.Form):
     def __init__(self, *args, cycle: Cycle, **kwargs):
         super().__init__(*args, **kwargs)
         self.cycle = cycle
-        self.fields["evaluator"].queryset = active_users()
+        self.fields["evaluator"].queryset = people_who_evaluate()
         self.helper = _helper(
             Field.text("child_ref", field_width=20),
             Field.text("practitioner", field_width=20),
@@ -319,7 +316,7 @@ class AllocateSampleForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.cycle = cycle
         self.open_cases = []
-        self.fields["evaluators"].queryset = active_users()
+        self.fields["evaluators"].queryset = people_who_evaluate()
         self.helper = _helper(
             Field.textarea("cases", rows=10),
             Field.text("per_team", field_width=3),
@@ -353,7 +350,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, current_evaluator_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evaluator"].queryset = active_users().exclude(pk=current_evaluator_id)
+        self.fields["evaluator"].queryset = people_who_evaluate().exclude(pk=current_evaluator_id)
         self.helper = _helper(
             Field.select("evaluator"),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),
