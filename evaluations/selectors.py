@@ -100,7 +100,7 @@ def evaluations_allocated_to(user) -> QuerySet[Evaluation]:
     """'My evaluations': what is allocated to me, the ones still to do first, soonest due first."""
     return (
         Evaluation.objects.filter(evaluator=user)
-        .select_related("cycle", "team__service_area")
+        .select_related("cycle", "team__service_area", "moderation")
         .order_by("due_date", "reference")
     )
 

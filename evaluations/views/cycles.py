@@ -28,12 +28,6 @@ from evaluations.services import AllocationRequest, EvaluationError
 from pqa.permissions import can_manage_cycles
 
 PAGE_SIZE = 50
-STATUS_TAGS = {
-    Evaluation.Status.ALLOCATED: "govuk-tag--grey",
-    Evaluation.Status.IN_PROGRESS: "govuk-tag--blue",
-    Evaluation.Status.RETURNED: "govuk-tag--green",
-    Evaluation.Status.NOT_RETURNED: "govuk-tag--red",
-}
 CLASHED = "Someone else allocated evaluations in this cycle at the same moment, so nothing was allocated: try again."
 
 
@@ -130,8 +124,6 @@ def cycle_detail(request, pk):
     rows = [
         {
             "evaluation": evaluation,
-            "tag": STATUS_TAGS.get(evaluation.status, ""),
-            "overdue": selectors.overdue(evaluation, today),
             "can_reassign": evaluation.is_editable,
         }
         for evaluation in page.object_list
@@ -139,7 +131,7 @@ def cycle_detail(request, pk):
     return render(
         request,
         "evaluations/cycles/cycle_detail.html",
-        {"cycle": cycle, "page": page, "rows": rows},
+        {"cycle": cycle, "page": page, "rows": rows, "today": today},
     )
 
 
