@@ -5,6 +5,7 @@ The PQA reporting layer reads this app only through this module."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -121,8 +122,47 @@ def cycles_with_progress() -> QuerySet[Cycle]:
     ).order_by("-quarter", "type", "title")
 
 
-def return_rate(*, returned: int, allocated: int) -> float | None:
-    return round(returned / allocated, 4) if allocated else None
+RETURN_RATE_DEFINITION = (
+    "The return rate is the share of allocated evaluations that have been returned: returned ÷ allocated."
+)
+
+
+@dataclass(frozen=True)
+class Returns:
+    """How many allocated evaluations came back: the one definition of the return rate,
+    returned ÷ allocated, used by the cycles pages, the distribution page and its JSON.
+
+    While a cycle is open its figures are provisional (`in_progress`): evaluations still out
+    (allocated or being written) are allocated but not yet returned. Once it closes they are
+    marked not returned, so allocated = returned + not returned, as the JSON contract
+    (evaluations-csv.md) counts them; the JSON leaves out what is still out."""
+
+    returned: int
+    not_returned: int
+    still_out: int = 0
+    in_progress: bool = False
+
+    @property
+    def allocated(self) -> int:
+        return self.returned + self.not_returned + self.still_out
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.returned / self.allocated, 4) if self.allocated else None
+
+    @property
+    def rate_display(self) -> str:
+        return "–" if self.rate is None else f"{self.rate:.0%}"
+
+
+def cycle_returns(cycle: Cycle) -> Returns:
+    """A cycle's returns from the counts of cycles_with_progress()."""
+    return Returns(
+        returned=cycle.returned,
+        not_returned=cycle.not_returned,
+        still_out=cycle.not_started + cycle.in_progress,
+        in_progress=cycle.is_open,
+    )
 
 
 def _zeroes(choices) -> dict[str, int]:
@@ -132,6 +172,28 @@ def _zeroes(choices) -> dict[str, int]:
 def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
     """The quarter's distribution as in the shared contract evaluations-csv.md: counted by the
     database in two queries (evaluations, pillar grades), whatever the number of rows."""
+    return _distribution(quarter=quarter, service_area=service_area, type=type)[0]
+
+
+def grade_distribution_with_returns(
+    *, quarter: str, service_area: str | None = None, type: str | None = None
+) -> tuple[dict, Returns]:
+    """The distribution (the contract's JSON object) and, for people, the quarter's returns
+    counting what is still out, marked in progress while a cycle in scope is open."""
+    data, still_out = _distribution(quarter=quarter, service_area=service_area, type=type)
+    open_cycles = Cycle.objects.filter(quarter=data["quarter"], status=Cycle.Status.OPEN)
+    if data["type"]:
+        open_cycles = open_cycles.filter(type=data["type"])
+    returns = Returns(
+        returned=data["completed"],
+        not_returned=data["allocated"] - data["completed"],
+        still_out=still_out,
+        in_progress=open_cycles.exists(),
+    )
+    return data, returns
+
+
+def _distribution(*, quarter: str, service_area: str | None, type: str | None) -> tuple[dict, int]:
     try:
         period = Quarter.parse(quarter)
     except ValueError as error:
@@ -156,6 +218,7 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
     aggregates = {
         "completed": Count("pk", filter=completed),
         "not_returned": Count("pk", filter=Q(status=Status.NOT_RETURNED)),
+        "still_out": Count("pk", filter=Q(status__in=Evaluation.EDITABLE_STATUSES)),
         "moderated": Count("pk", filter=moderated),
     }
     for grade in Grade.values:
@@ -183,14 +246,15 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
     for row in pillar_rows:
         pillars[row["pillar"]][row["grade"]] = row["count"]
 
-    allocated = counts["completed"] + counts["not_returned"]
-    return {
+    # The contract counts only what is settled: allocated = returned + not returned.
+    settled = Returns(returned=counts["completed"], not_returned=counts["not_returned"])
+    data = {
         "quarter": str(period),
         "service_area": service_area,
         "type": type,
-        "allocated": allocated,
+        "allocated": settled.allocated,
         "completed": counts["completed"],
-        "return_rate": return_rate(returned=counts["completed"], allocated=allocated),
+        "return_rate": settled.rate,
         "overall": {
             "evaluator": {grade: counts[f"evaluator__{grade}"] for grade in Grade.values},
             "final": {grade: counts[f"final__{grade}"] for grade in Grade.values},
@@ -205,6 +269,7 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
             for question in HeadlineQuestion.values
         },
     }
+    return data, counts["still_out"]
 
 
 def quarters_with_evaluations() -> list[str]:
