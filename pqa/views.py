@@ -45,11 +45,14 @@ class PQALoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         if settings.DEBUG:
             # Demo accounts are listed in debug mode only, never in production.
-            context["demo_accounts"] = (
+            accounts = list(
                 User.objects.filter(is_active=True, username__startswith="demo-")
                 .select_related("team")
                 .order_by("role", "username")
             )
+            for account in accounts:
+                account.needs_code = permissions.role_requires_two_factor(account)
+            context["demo_accounts"] = accounts
             context["demo_password"] = DEMO_PASSWORD
         return context
 
