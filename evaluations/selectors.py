@@ -47,6 +47,12 @@ def people_who_evaluate() -> QuerySet[User]:
     )
 
 
+def final_grade_is(grade: str) -> Q:
+    """Evaluations whose grade that stands is `grade`: the moderated grade where there is one,
+    else the evaluator's (as Evaluation.final_grade says for one evaluation)."""
+    return Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)
+
+
 def evaluates(user) -> bool:
     """The same rule for one person (the services check it before allocating or reassigning)."""
     return bool(user.is_active and user.role in EVALUATING_ROLES)
@@ -225,7 +231,7 @@ def _distribution(*, quarter: str, service_area: str | None, type: str | None) -
         aggregates[f"evaluator__{grade}"] = Count("pk", filter=completed & Q(overall_grade=grade))
         aggregates[f"final__{grade}"] = Count(
             "pk",
-            filter=completed & (Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)),
+            filter=completed & final_grade_is(grade),
         )
     for outcome in Moderation.Outcome.values:
         aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))

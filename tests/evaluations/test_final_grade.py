@@ -100,3 +100,13 @@ def test_the_detail_page_shows_the_final_grade_and_the_evaluators(client_for, mo
 def test_status_tags_take_their_colours_from_the_one_map(client_for, moderator, lowered):
     html = client_for(moderator).get(reverse("evaluations:list")).content.decode()
     assert tag_colour(row_of(html, "PE-1"), "Returned") == "green"
+
+
+def test_filtering_by_grade_finds_the_final_grade_not_the_evaluators(client_for, moderator, lowered, agreed):
+    def listed(grade):
+        response = client_for(moderator).get(reverse("evaluations:list"), {"grade": grade})
+        return {evaluation.reference for evaluation in response.context["page"].object_list}
+
+    assert listed(Grade.REQUIRES_IMPROVEMENT) == {"PE-1"}
+    assert listed(Grade.GOOD) == set()
+    assert listed(Grade.OUTSTANDING) == {"PE-2"}
