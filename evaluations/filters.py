@@ -2,6 +2,7 @@ import django_filters
 from django import forms
 
 from evaluations.models import Cycle, CycleType, Evaluation, Grade
+from evaluations.selectors import final_grade_is
 from pqa.models import ServiceArea, Team, User
 
 
@@ -19,8 +20,9 @@ class EvaluationFilter(django_filters.FilterSet):
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.none(), empty_label="All teams")
     evaluator = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="All evaluators")
+    # The grade the lists show: the final grade (moderated where it was moderated).
     grade = django_filters.ChoiceFilter(
-        field_name="overall_grade", choices=Grade.choices, empty_label="Any grade", label="Overall grade"
+        method="final_grade", choices=Grade.choices, empty_label="Any grade", label="Final grade"
     )
     reference = django_filters.CharFilter(
         method="search", label="Reference or child's case id", widget=forms.TextInput(attrs={"spellcheck": "false"})
@@ -50,6 +52,9 @@ class EvaluationFilter(django_filters.FilterSet):
                     # Validation still uses the field's queryset.
                     field.widget.choices = list(iter(field.choices))
         return self._form
+
+    def final_grade(self, queryset, name, value):
+        return queryset.filter(final_grade_is(value))
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -5,6 +5,7 @@ The PQA reporting layer reads this app only through this module."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
@@ -28,7 +29,7 @@ from evaluations.permissions import (
     can_see_team_safeguarding_concerns,
     is_team_manager,
 )
-from pqa.models import ServiceArea
+from pqa.models import Role, ServiceArea, User
 from pqa.quarters import Quarter
 
 Status = Evaluation.Status
@@ -36,6 +37,31 @@ Status = Evaluation.Status
 
 class DistributionError(ValueError):
     """A request for a distribution that cannot be answered (bad quarter, unknown service area)."""
+
+
+# The people who do evaluations (domain: senior practitioners, managers and QA staff):
+# evaluators, team managers, moderators and the Practice Hub. Leaders, customer relations and
+# administrators read or run PQA but are never given an evaluation.
+EVALUATING_ROLES = frozenset({Role.EVALUATOR, Role.TEAM_MANAGER, Role.MODERATOR, Role.PRACTICE_HUB})
+
+
+def people_who_evaluate() -> QuerySet[User]:
+    """Who may be given an evaluation: active accounts whose role evaluates. Every form that
+    offers an evaluator offers these, and the allocation services refuse anyone else."""
+    return User.objects.filter(is_active=True, role__in=EVALUATING_ROLES).order_by(
+        "last_name", "first_name", "username"
+    )
+
+
+def final_grade_is(grade: str) -> Q:
+    """Evaluations whose grade that stands is `grade`: the moderated grade where there is one,
+    else the evaluator's (as Evaluation.final_grade says for one evaluation)."""
+    return Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)
+
+
+def evaluates(user) -> bool:
+    """The same rule for one person (the services check it before allocating or reassigning)."""
+    return bool(user.is_active and user.role in EVALUATING_ROLES)
 
 
 def evaluations_visible_to(user) -> QuerySet[Evaluation]:
@@ -91,7 +117,7 @@ def evaluations_allocated_to(user) -> QuerySet[Evaluation]:
     """'My evaluations': what is allocated to me, the ones still to do first, soonest due first."""
     return (
         Evaluation.objects.filter(evaluator=user)
-        .select_related("cycle", "team__service_area")
+        .select_related("cycle", "team__service_area", "moderation")
         .order_by("due_date", "reference")
     )
 
@@ -112,8 +138,47 @@ def cycles_with_progress() -> QuerySet[Cycle]:
     ).order_by("-quarter", "type", "title")
 
 
-def return_rate(*, returned: int, allocated: int) -> float | None:
-    return round(returned / allocated, 4) if allocated else None
+RETURN_RATE_DEFINITION = (
+    "The return rate is the share of allocated evaluations that have been returned: returned ÷ allocated."
+)
+
+
+@dataclass(frozen=True)
+class Returns:
+    """How many allocated evaluations came back: the one definition of the return rate,
+    returned ÷ allocated, used by the cycles pages, the distribution page and its JSON.
+
+    While a cycle is open its figures are provisional (`in_progress`): evaluations still out
+    (allocated or being written) are allocated but not yet returned. Once it closes they are
+    marked not returned, so allocated = returned + not returned, as the JSON contract
+    (evaluations-csv.md) counts them; the JSON leaves out what is still out."""
+
+    returned: int
+    not_returned: int
+    still_out: int = 0
+    in_progress: bool = False
+
+    @property
+    def allocated(self) -> int:
+        return self.returned + self.not_returned + self.still_out
+
+    @property
+    def rate(self) -> float | None:
+        return round(self.returned / self.allocated, 4) if self.allocated else None
+
+    @property
+    def rate_display(self) -> str:
+        return "–" if self.rate is None else f"{self.rate:.0%}"
+
+
+def cycle_returns(cycle: Cycle) -> Returns:
+    """A cycle's returns from the counts of cycles_with_progress()."""
+    return Returns(
+        returned=cycle.returned,
+        not_returned=cycle.not_returned,
+        still_out=cycle.not_started + cycle.in_progress,
+        in_progress=cycle.is_open,
+    )
 
 
 def _zeroes(choices) -> dict[str, int]:
@@ -123,6 +188,28 @@ def _zeroes(choices) -> dict[str, int]:
 def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
     """The quarter's distribution as in docs/contracts/evaluations-csv.md: counted by the
     database in two queries (evaluations, pillar grades), whatever the number of rows."""
+    return _distribution(quarter=quarter, service_area=service_area, type=type)[0]
+
+
+def grade_distribution_with_returns(
+    *, quarter: str, service_area: str | None = None, type: str | None = None
+) -> tuple[dict, Returns]:
+    """The distribution (the contract's JSON object) and, for people, the quarter's returns
+    counting what is still out, marked in progress while a cycle in scope is open."""
+    data, still_out = _distribution(quarter=quarter, service_area=service_area, type=type)
+    open_cycles = Cycle.objects.filter(quarter=data["quarter"], status=Cycle.Status.OPEN)
+    if data["type"]:
+        open_cycles = open_cycles.filter(type=data["type"])
+    returns = Returns(
+        returned=data["completed"],
+        not_returned=data["allocated"] - data["completed"],
+        still_out=still_out,
+        in_progress=open_cycles.exists(),
+    )
+    return data, returns
+
+
+def _distribution(*, quarter: str, service_area: str | None, type: str | None) -> tuple[dict, int]:
     try:
         period = Quarter.parse(quarter)
     except ValueError as error:
@@ -147,13 +234,14 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
     aggregates = {
         "completed": Count("pk", filter=completed),
         "not_returned": Count("pk", filter=Q(status=Status.NOT_RETURNED)),
+        "still_out": Count("pk", filter=Q(status__in=Evaluation.EDITABLE_STATUSES)),
         "moderated": Count("pk", filter=moderated),
     }
     for grade in Grade.values:
         aggregates[f"evaluator__{grade}"] = Count("pk", filter=completed & Q(overall_grade=grade))
         aggregates[f"final__{grade}"] = Count(
             "pk",
-            filter=completed & (Q(moderation__moderated_grade=grade) | Q(moderation__isnull=True, overall_grade=grade)),
+            filter=completed & final_grade_is(grade),
         )
     for outcome in Moderation.Outcome.values:
         aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))
@@ -174,14 +262,15 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
     for row in pillar_rows:
         pillars[row["pillar"]][row["grade"]] = row["count"]
 
-    allocated = counts["completed"] + counts["not_returned"]
-    return {
+    # The contract counts only what is settled: allocated = returned + not returned.
+    settled = Returns(returned=counts["completed"], not_returned=counts["not_returned"])
+    data = {
         "quarter": str(period),
         "service_area": service_area,
         "type": type,
-        "allocated": allocated,
+        "allocated": settled.allocated,
         "completed": counts["completed"],
-        "return_rate": return_rate(returned=counts["completed"], allocated=allocated),
+        "return_rate": settled.rate,
         "overall": {
             "evaluator": {grade: counts[f"evaluator__{grade}"] for grade in Grade.values},
             "final": {grade: counts[f"final__{grade}"] for grade in Grade.values},
@@ -196,6 +285,7 @@ def grade_distribution(*, quarter: str, service_area: str | None = None, type: s
             for question in HeadlineQuestion.values
         },
     }
+    return data, counts["still_out"]
 
 
 def quarters_with_evaluations() -> list[str]:

@@ -33,6 +33,7 @@ from evaluations.models import (
 )
 from evaluations.notifications import NotificationKind
 from evaluations.permissions import can_acknowledge_safeguarding_concern, can_be_moderated
+from evaluations.selectors import evaluates
 from pqa.case_ids import child_key
 from pqa.models import Role, Team, User
 from pqa.services import absolute_url, notification_queue
@@ -178,6 +179,16 @@ def next_reference(year: int) -> str:
     return f"{prefix}{number:04d}"
 
 
+def _check_evaluates(people: Iterable[User], *, field: str = "evaluator") -> None:
+    """Only people who evaluate are given an evaluation (the forms offer no one else; this
+    refuses a crafted request, a list naming a leader, or an account since deactivated)."""
+    refused = sorted({str(person) for person in people if not evaluates(person)})
+    if refused:
+        raise ValidationError(
+            {field: f"{', '.join(refused)} cannot be given an evaluation: choose someone who evaluates"}
+        )
+
+
 def _check_cycle_open(cycle: Cycle) -> None:
     if not cycle.is_open:
         raise EvaluationError(f"{cycle} is closed: open a new cycle to allocate more evaluations.")
@@ -190,6 +201,7 @@ def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest],
     # The cycle's row lock keeps a close, or another allocation, from interleaving.
     cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
     _check_cycle_open(cycle)
+    _check_evaluates(request.evaluator for request in requests)
     wanted = [child_key(request.child_ref) for request in requests]
     repeated = sorted({ref for ref in wanted if wanted.count(ref) > 1})
     if repeated:
@@ -267,6 +279,7 @@ def evaluations_allocate_sample(
         raise EvaluationError("Choose at least one case per team.")
     if not evaluators:
         raise EvaluationError("Choose at least one evaluator to share the sample among.")
+    _check_evaluates(evaluators, field="evaluators")
     rng = rng or random.SystemRandom()
     already = {child_key(ref) for ref in Evaluation.objects.filter(cycle=cycle).values_list("child_ref", flat=True)}
     by_team: dict[int, list[OpenCase]] = {}
@@ -305,6 +318,7 @@ def evaluation_reassign(
     # Read now, not as the page saw it: the account may have been deactivated since.
     if not User.objects.filter(pk=evaluator.pk, is_active=True).exists():
         raise EvaluationError(f"{evaluator} cannot sign in, so cannot be given an evaluation.")
+    _check_evaluates([evaluator])
     if evaluator.pk == evaluation.evaluator_id:
         raise EvaluationError(f"{evaluation.reference} is already allocated to {evaluator}.")
     evaluation.evaluator = evaluator

@@ -75,8 +75,10 @@ class Difference:
 def _value(bound_field):
     # The same cleaning for both sides, so a date typed as text equals the date saved.
     raw = bound_field.value()
+    field = bound_field.field
     try:
-        return bound_field.field.to_python(raw)
+        # A date input's day, month and year are made one date only by cleaning.
+        return field.clean(raw) if isinstance(field, django_forms.MultiValueField) else field.to_python(raw)
     except ValidationError:
         return raw
 

@@ -8,11 +8,21 @@ DEMO_DEVICE_NAME = "Demo authenticator (debug mode only)"
 
 
 def demo_current_code(device) -> str | None:
-    """The code a demo authenticator shows now, or None for any real device."""
+    """The code a demo authenticator would accept now, or None for any real device.
+
+    django-otp accepts each time step's code once (replay protection: `last_t`), so a second
+    sign-in within the same 30 seconds must not be shown the code just used: it is shown the
+    next step's, which the device accepts within its tolerance of one step."""
     from django.conf import settings
     from django_otp.oath import TOTP
 
     if not settings.DEBUG or device.name != DEMO_DEVICE_NAME or not device.user.username.startswith("demo-"):
         return None
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = totp.time  # one instant for both readings below
+    now = totp.t()
+    unused = max(now, device.last_t + 1)
+    if unused > now + device.tolerance:
+        return None  # cannot happen after a verification (it moves the drift), but never show a refused code
+    totp.drift += unused - now
     return f"{totp.token():0{device.digits}d}"

@@ -1,6 +1,12 @@
-"""Forms of PQA's own pages (the rest live with their apps)."""
+"""Forms of PQA's own pages (the rest live with their apps), and the date field every app uses."""
 
+import datetime as dt
+
+from crispy_forms_gds.fields import DateInputField
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.functional import lazy
 
 # One message for every refused sign-in, so the page never says whether an account exists.
 SIGN_IN_REFUSED = "Enter a correct e-mail address or username and password"
@@ -17,3 +23,57 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "E-mail address or username"
         self.fields["username"].error_messages["required"] = "Enter your e-mail address or username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+def example_date_hint(then: str = "", *, days_from_today: int = 0):
+    """'For example, 27 3 2026.' and what follows, with today's example (lazy: the day the
+    page is drawn, not the day the server started)."""
+
+    def text() -> str:
+        example = timezone.localdate() + dt.timedelta(days=days_from_today)
+        return f"For example, {example.day} {example.month} {example.year}." + (f" {then}" if then else "")
+
+    return lazy(text, str)()
+
+
+class DateField(DateInputField):
+    """PQA's one date field: the GOV.UK date input (day, month, year, three inputs named
+    NAME_0, NAME_1, NAME_2; errors link to the day). Blank is None unless required; a part
+    missing, a two-digit year or an impossible date says what to fix, naming the date."""
+
+    def __init__(
+        self,
+        *,
+        label: str,
+        required: bool = False,
+        help_text: str = "",
+        noun: str = "",
+        not_in_past: bool = False,
+        not_in_future: bool = False,
+        **kwargs,
+    ):
+        super().__init__(label=label, required=required, require_all_fields=False, help_text=help_text, **kwargs)
+        self.noun = noun or label.lower()
+        self.not_in_past = not_in_past
+        self.not_in_future = not_in_future
+        self.error_messages["required"] = f"Enter the {self.noun}"
+
+    def compress(self, data_list):
+        day, month, year = (list(data_list) + [None, None, None])[:3]
+        if not (day and month and year):
+            return None
+        if len(str(year)) != 4:
+            raise ValidationError("The year must have 4 numbers, for example 2026")
+        try:
+            return dt.date(day=int(day), month=int(month), year=int(year))
+        except ValueError as error:
+            raise ValidationError(f"The {self.noun} must be a real date") from error
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        if self.not_in_past and value < timezone.localdate():
+            raise ValidationError(f"The {self.noun} must be today or in the future")
+        if self.not_in_future and value > timezone.localdate():
+            raise ValidationError(f"The {self.noun} must be today or in the past")

@@ -43,7 +43,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
-    "django.contrib.auth",
+    "pqa.app_names.PermissionGroupsConfig",  # django.contrib.auth, named in words
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
@@ -53,9 +53,9 @@ INSTALLED_APPS = [
     "crispy_forms_gds",
     "django_filters",
     "simple_history",
-    "axes",
+    "pqa.app_names.SignInLockoutsConfig",  # axes
     "django_otp",
-    "django_otp.plugins.otp_totp",
+    "pqa.app_names.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
     "pqa.apps.PQAConfig",
     "evaluations",
     "feedback",

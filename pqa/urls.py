@@ -1,7 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from pqa import two_factor, views
+
+# The admin carries PQA's name and the trust's, not Django's.
+admin.site.site_header = f"{settings.PQA_TRUST_NAME} PQA administration"
+admin.site.site_title = f"{settings.PQA_TRUST_NAME} PQA administration"
+admin.site.index_title = "Records, people and settings"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -3,21 +3,20 @@ and reassigning. They validate what a person typed; the services enforce the wor
 
 from __future__ import annotations
 
-import datetime as dt
 from itertools import groupby
 
-from crispy_forms_gds.fields import DateInputField
 from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import Field, Layout, Size, Submit
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
-from django.utils.functional import lazy
 
 from evaluations import allocation_lists
 from evaluations.models import Cycle, CycleType
+from evaluations.selectors import people_who_evaluate
 from pqa.case_ids import child_key, child_key_expression, validate_child_ref
+from pqa.forms import DateField, example_date_hint
 from pqa.models import Team, User
 from pqa.quarters import Quarter, QuarterError
 
@@ -28,43 +27,14 @@ def _helper(*fields, submit: str) -> FormHelper:
     return helper
 
 
-def _example_date() -> str:
-    example = timezone.localdate() + dt.timedelta(days=28)
-    return f"{example.day} {example.month} {example.year}"
-
-
-def _date_hint(then: str) -> str:
-    # Lazy, so the example date is today's, not the day the server started.
-    return lazy(lambda: f"For example, {_example_date()}. {then}", str)()
-
-
-class DueDateField(DateInputField):
-    """The GOV.UK date input (day, month, year), with messages that say what to fix."""
-
-    def __init__(self, *, label: str = "Due date", required: bool = False, help_text: str = "", **kwargs):
-        super().__init__(
-            label=label,
-            required=required,
-            require_all_fields=False,
-            help_text=help_text or _date_hint("Leave blank for no due date."),
-            **kwargs,
-        )
-
-    def compress(self, data_list):
-        day, month, year = data_list
-        if not (day and month and year):
-            return None
-        if len(str(year)) != 4:
-            raise ValidationError("The year must have 4 numbers, for example 2026")
-        try:
-            return dt.date(day=int(day), month=int(month), year=int(year))
-        except ValueError as error:
-            raise ValidationError("The due date must be a real date") from error
-
-    def validate(self, value):
-        super().validate(value)
-        if value is not None and value < timezone.localdate():
-            raise ValidationError("The due date must be today or in the future")
+def due_date_field(*, label: str = "Due date", help_text: str = "") -> DateField:
+    """A due date: today or later, optional."""
+    return DateField(
+        label=label,
+        noun="due date",
+        help_text=help_text or example_date_hint("Leave blank for no due date.", days_from_today=28),
+        not_in_past=True,
+    )
 
 
 class TeamChoiceIterator(forms.models.ModelChoiceIterator):
@@ -95,12 +65,8 @@ class EvaluatorsChoiceField(forms.ModelMultipleChoiceField):
 CHOOSE_TEAM = {"required": "Choose the team", "invalid_choice": "Choose a team from the list"}
 CHOOSE_EVALUATOR = {
     "required": "Choose the evaluator",
-    "invalid_choice": "Choose an evaluator from the list: only people with an active account can be chosen",
+    "invalid_choice": "Choose an evaluator from the list: only active people who evaluate can be chosen",
 }
-
-
-def active_users():
-    return User.objects.filter(is_active=True).order_by("last_name", "first_name", "username")
 
 
 class CycleForm(forms.Form):
@@ -179,12 +145,12 @@ class AllocateOneForm(forms.Form):
         empty_label="Choose the evaluator",
         error_messages=CHOOSE_EVALUATOR,
     )
-    due_date = DueDateField()
+    due_date = due_date_field()
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
         super().__init__(*args, **kwargs)
         self.cycle = cycle
-        self.fields["evaluator"].queryset = active_users()
+        self.fields["evaluator"].queryset = people_who_evaluate()
         self.helper = _helper(
             Field.text("child_ref", field_width=20),
             Field.text("practitioner", field_width=20),
@@ -234,9 +200,9 @@ class AllocateListForm(forms.Form):
         help_text="The same columns, with a header row first: child_ref, practitioner, service_area, team, "
         "evaluator_email, due_date. A CSV file, or an .xlsx workbook (its first sheet; a date cell is a date).",
     )
-    due_date = DueDateField(
+    due_date = due_date_field(
         label="Due date for rows without one",
-        help_text=_date_hint("Leave blank to leave those rows without a due date."),
+        help_text=example_date_hint("Leave blank to leave those rows without a due date.", days_from_today=28),
     )
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
@@ -317,13 +283,13 @@ class AllocateSampleForm(forms.Form):
             "invalid_pk_value": "Choose evaluators from the list",
         },
     )
-    due_date = DueDateField()
+    due_date = due_date_field()
 
     def __init__(self, *args, cycle: Cycle, **kwargs):
         super().__init__(*args, **kwargs)
         self.cycle = cycle
         self.open_cases = []
-        self.fields["evaluators"].queryset = active_users()
+        self.fields["evaluators"].queryset = people_who_evaluate()
         self.helper = _helper(
             Field.textarea("cases", rows=10),
             Field.text("per_team", field_width=3),
@@ -350,14 +316,14 @@ class ReassignForm(forms.Form):
         empty_label="Choose the evaluator",
         error_messages=CHOOSE_EVALUATOR,
     )
-    due_date = DueDateField(
+    due_date = due_date_field(
         label="New due date (optional)",
-        help_text=_date_hint("Leave blank to keep the current due date."),
+        help_text=example_date_hint("Leave blank to keep the current due date.", days_from_today=28),
     )
 
     def __init__(self, *args, current_evaluator_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["evaluator"].queryset = active_users().exclude(pk=current_evaluator_id)
+        self.fields["evaluator"].queryset = people_who_evaluate().exclude(pk=current_evaluator_id)
         self.helper = _helper(
             Field.select("evaluator"),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),

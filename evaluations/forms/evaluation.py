@@ -20,6 +20,7 @@ from evaluations.models import (
     Respondent,
 )
 from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
+from pqa.forms import DateField, example_date_hint
 
 
 def _radios(choices, label: str, help_text: str = "") -> forms.ChoiceField:
@@ -49,11 +50,9 @@ class EvaluationForm(forms.ModelForm):
     version = forms.IntegerField(
         widget=forms.HiddenInput, min_value=1, max_value=2_147_483_647, error_messages=VERSION_ERRORS
     )
-    evaluation_date = forms.DateField(
-        required=False,
+    evaluation_date = DateField(
         label="Date of the conversation",
-        help_text="The day you sat alongside the practitioner.",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=example_date_hint("The day you sat alongside the practitioner."),
     )
     overall_grade = _radios(
         Grade.choices, "Overall grade", "A best-fit judgement across the four pillars and the child's experience."
@@ -126,9 +125,7 @@ class FeedbackForm(forms.Form):
 class RecommendationForm(forms.Form):
     action = _text("Action", "What needs to happen, for the child.", rows=2)
     owner = forms.CharField(required=False, max_length=120, label="Owner", help_text="Who will do it.")
-    due_date = forms.DateField(
-        required=False, label="Due date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
+    due_date = DateField(label="Due date", help_text=example_date_hint(days_from_today=28))
 
 
 RecommendationFormSet = forms.formset_factory(RecommendationForm, extra=0, max_num=20, absolute_max=20)
@@ -265,9 +262,10 @@ def _summary_of(form, names) -> list[tuple[str, str]]:
     for name in names:
         anchor = ""
         if name in form.fields:
-            # A group of radios is reached through its first radio.
-            radios = isinstance(form.fields[name].widget, forms.RadioSelect)
-            anchor = f"{form[name].auto_id}_0" if radios else form[name].auto_id
+            # A group of radios is reached through its first radio, a date through its day.
+            widget = form.fields[name].widget
+            first = isinstance(widget, forms.RadioSelect | forms.MultiWidget)
+            anchor = f"{form[name].auto_id}_0" if first else form[name].auto_id
         label = form.fields[name].label if name in form.fields else ""
         for error in form.errors[name]:
             summary.append((anchor, f"{label}: {error}" if label and error.startswith("Enter a valid") else error))

@@ -1,8 +1,56 @@
 from django import template
 
-from evaluations.models import GRADE_DESCRIPTORS, Grade
+from evaluations import selectors
+from evaluations.models import GRADE_DESCRIPTORS, Cycle, Evaluation, Grade, Recommendation
 
 register = template.Library()
+
+# One map for the colours of grades and statuses (GOV.UK tag modifiers). Every tag on every
+# page takes its colour from here, through the filters below and the tag includes
+# (templates/evaluations/_grade_tag.html, _status_tag.html).
+GRADE_COLOURS = {
+    Grade.OUTSTANDING: "green",
+    Grade.GOOD: "turquoise",
+    Grade.REQUIRES_IMPROVEMENT: "orange",
+    Grade.INADEQUATE: "red",
+}
+STATUS_COLOURS = {
+    "evaluation": {
+        Evaluation.Status.ALLOCATED: "grey",
+        Evaluation.Status.IN_PROGRESS: "blue",
+        Evaluation.Status.RETURNED: "green",
+        Evaluation.Status.NOT_RETURNED: "red",
+        "overdue": "orange",
+    },
+    "cycle": {Cycle.Status.OPEN: "blue", Cycle.Status.CLOSED: "grey", "in_progress": "yellow"},
+    "recommendation": {Recommendation.Status.OPEN: "blue", Recommendation.Status.DONE: "green"},
+}
+
+
+def grade_colour(grade: str) -> str:
+    return GRADE_COLOURS.get(grade, "grey")
+
+
+def status_colour(status: str, kind: str = "evaluation") -> str:
+    return STATUS_COLOURS.get(kind, {}).get(status, "grey")
+
+
+register.filter("grade_colour", grade_colour)
+register.filter("status_colour", status_colour)
+
+
+@register.filter
+def overdue(evaluation: Evaluation) -> bool:
+    return selectors.overdue(evaluation)
+
+
+@register.filter
+def grade_label(value: str) -> str:
+    """'requires_improvement' -> 'Requires improvement to be good'; anything else unchanged."""
+    try:
+        return Grade(value).label
+    except ValueError:
+        return value
 
 
 @register.filter

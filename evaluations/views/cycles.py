@@ -28,12 +28,6 @@ from evaluations.permissions import can_manage_cycles
 from evaluations.services import AllocationRequest, EvaluationError
 
 PAGE_SIZE = 50
-STATUS_TAGS = {
-    Evaluation.Status.ALLOCATED: "govuk-tag--grey",
-    Evaluation.Status.IN_PROGRESS: "govuk-tag--blue",
-    Evaluation.Status.RETURNED: "govuk-tag--green",
-    Evaluation.Status.NOT_RETURNED: "govuk-tag--red",
-}
 CLASHED = "Someone else allocated evaluations in this cycle at the same moment, so nothing was allocated: try again."
 
 
@@ -54,13 +48,8 @@ def _posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def _percent(rate: float | None) -> str:
-    return "–" if rate is None else f"{rate:.0%}"
-
-
 def _with_rate(cycle: Cycle) -> Cycle:
-    cycle.return_rate = selectors.return_rate(returned=cycle.returned, allocated=cycle.allocated)
-    cycle.return_rate_display = _percent(cycle.return_rate)
+    cycle.returns = selectors.cycle_returns(cycle)
     return cycle
 
 
@@ -93,7 +82,11 @@ def _allocated_message(count: int, cycle: Cycle) -> str:
 @practice_hub_only
 def cycle_list(request):
     cycles = [_with_rate(cycle) for cycle in selectors.cycles_with_progress()]
-    return render(request, "evaluations/cycles/cycle_list.html", {"cycles": cycles})
+    return render(
+        request,
+        "evaluations/cycles/cycle_list.html",
+        {"cycles": cycles, "return_rate_definition": selectors.RETURN_RATE_DEFINITION},
+    )
 
 
 @practice_hub_only
@@ -130,8 +123,6 @@ def cycle_detail(request, pk):
     rows = [
         {
             "evaluation": evaluation,
-            "tag": STATUS_TAGS.get(evaluation.status, ""),
-            "overdue": selectors.overdue(evaluation, today),
             "can_reassign": evaluation.is_editable,
         }
         for evaluation in page.object_list
@@ -139,7 +130,13 @@ def cycle_detail(request, pk):
     return render(
         request,
         "evaluations/cycles/cycle_detail.html",
-        {"cycle": cycle, "page": page, "rows": rows},
+        {
+            "cycle": cycle,
+            "page": page,
+            "rows": rows,
+            "today": today,
+            "return_rate_definition": selectors.RETURN_RATE_DEFINITION,
+        },
     )
 
 

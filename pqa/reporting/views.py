@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from evaluations.selectors import (
+    RETURN_RATE_DEFINITION,
     Answer,
     CycleType,
     DistributionError,
@@ -19,6 +20,7 @@ from evaluations.selectors import (
     Moderation,
     Pillar,
     grade_distribution,
+    grade_distribution_with_returns,
     quarters_with_evaluations,
     quarters_with_open_cycles,
 )
@@ -61,9 +63,12 @@ class DistributionForm(forms.Form):
     service_area = forms.ChoiceField(label="Service area", required=False)
     type = forms.ChoiceField(label="Type of evaluation", required=False)
 
-    def __init__(self, *args, quarters: list[str], **kwargs):
+    def __init__(self, *args, quarters: list[str], in_progress: set[str] = frozenset(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["quarter"].choices = [(quarter, Quarter.parse(quarter).label) for quarter in quarters]
+        self.fields["quarter"].choices = [
+            (quarter, Quarter.parse(quarter).label + (" (in progress)" if quarter in in_progress else ""))
+            for quarter in quarters
+        ]
         self.fields["service_area"].choices = [
             ("", "All service areas"),
             *((name, name) for name in ServiceArea.objects.values_list("name", flat=True)),
@@ -103,7 +108,7 @@ CHART_GROUP_HEIGHT = 2 * CHART_BAR_HEIGHT + 16
 
 def _chart(overall: dict[str, dict[str, int]]) -> dict:
     """Geometry for the evaluator-and-final bar chart; the template draws it. Bars are shares
-    of completed evaluations, so quarters of any size read alike."""
+    of returned evaluations, so quarters of any size read alike."""
     evaluator_total = sum(overall["evaluator"].values())
     final_total = sum(overall["final"].values())
     groups = []
@@ -171,8 +176,6 @@ def _tables(data: dict) -> dict:
             {"label": label, **_rows(data[question], Answer)} for question, label in HeadlineQuestion.choices
         ],
         "answers": Answer.choices,
-        "not_returned": data["allocated"] - data["completed"],
-        "return_rate_percent": None if data["return_rate"] is None else round(100 * data["return_rate"], 1),
     }
 
 
@@ -189,12 +192,12 @@ def distribution_page(request):
         # By default the latest quarter whose cycles are all closed: its figures are final.
         settled = [quarter for quarter in quarters if quarter not in still_open]
         params = request.GET if "quarter" in request.GET else {"quarter": (settled or quarters)[0]}
-        form = DistributionForm(params, quarters=quarters)
+        form = DistributionForm(params, quarters=quarters, in_progress=still_open)
         context["form"] = form
         if form.is_valid():
             choice = form.cleaned_data
             try:
-                data = grade_distribution(
+                data, returns = grade_distribution_with_returns(
                     quarter=choice["quarter"], service_area=choice["service_area"] or None, type=choice["type"] or None
                 )
             except DistributionError as error:
@@ -203,7 +206,8 @@ def distribution_page(request):
                 context.update(
                     data=data,
                     period=Quarter.parse(data["quarter"]),
-                    still_open=data["quarter"] in still_open,
+                    returns=returns,
+                    return_rate_definition=RETURN_RATE_DEFINITION,
                     type_label=CycleType(data["type"]).label if data["type"] else None,
                     tables=_tables(data),
                     chart=_chart(data["overall"]),

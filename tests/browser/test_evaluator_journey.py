@@ -12,6 +12,7 @@ from pqa.models import Role
 from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
+YESTERDAY = dt.date.today() - dt.timedelta(days=1)
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
@@ -58,7 +59,11 @@ def test_an_evaluator_fills_in_reloads_and_submits_the_form(
     assert axe_check(page) == []
 
     # The first pillar, then autosave.
-    page.get_by_label("Date of the conversation").fill((dt.date.today() - dt.timedelta(days=1)).isoformat())
+    # The GOV.UK date input: day, month and year.
+    conversation = page.get_by_role("group", name="Date of the conversation")
+    conversation.get_by_label("Day").fill(str(YESTERDAY.day))
+    conversation.get_by_label("Month").fill(str(YESTERDAY.month))
+    conversation.get_by_label("Year").fill(str(YESTERDAY.year))
     page.locator("#id_pillar-childs_voice-tell_me").fill("We talk about school and football every visit.")
     page.locator("#id_pillar-childs_voice-show_me").fill("Direct work sessions recorded monthly.")
     pillar_group(page, Pillar.CHILDS_VOICE).get_by_label("Good", exact=True).check()
@@ -74,7 +79,11 @@ def test_an_evaluator_fills_in_reloads_and_submits_the_form(
         "Assessment updated after the new baby was born."
     )
     expect(pillar_group(page, Pillar.CHILDS_VOICE).get_by_label("Good", exact=True)).to_be_checked()
+    expect(page.locator("#id_evaluation_date_0")).to_have_value(str(YESTERDAY.day))
+    expect(page.locator("#id_evaluation_date_2")).to_have_value(str(YESTERDAY.year))
     wait_for_autosave(page)
+    evaluation.refresh_from_db()
+    assert evaluation.evaluation_date == YESTERDAY
     page.screenshot(path=str(artifacts / "01-form-after-reload.png"), full_page=True)
 
     # The session expires while typing: the work stays, and comes back after signing in again.

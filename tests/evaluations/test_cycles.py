@@ -296,8 +296,8 @@ def test_the_cycle_list_shows_progress_newest_quarter_first(hub_client, team):
         first.overdue,
         first.not_returned,
     ) == (5, 1, 1, 3, 1, 0)
-    assert first.return_rate_display == "60%"
-    assert cycles[1].return_rate_display == "–"
+    assert first.returns.rate_display == "60%"
+    assert cycles[1].returns.rate_display == "–"
     content = response.content.decode()
     assert "60%" in content and reverse("evaluations:cycle_create") in content
 
@@ -332,7 +332,7 @@ def test_the_cycle_detail_shows_each_evaluation_with_its_status_and_overdue_tag(
     assert "govuk-tag--orange" in content and "Overdue" in content
     assert reverse("evaluations:detail", args=[late.pk]) in content
     assert reverse("evaluations:reassign", args=[late.pk]) in content
-    assert response.context["cycle"].return_rate_display == "50%"
+    assert response.context["cycle"].returns.rate_display == "50%"
     assert reverse("evaluations:cycle_close", args=[cycle.pk]) in content
 
 

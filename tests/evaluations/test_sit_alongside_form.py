@@ -43,7 +43,22 @@ def form_data(evaluation, **overrides):
     data["feedback-child-understood_why"] = "yes"
     data["feedback-child-quote"] = "She listens to me."
     data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
+    return as_date_inputs({key: value for key, value in data.items() if value is not None})
+
+
+def as_date_inputs(data: dict) -> dict:
+    """Dates as the GOV.UK date input posts them: NAME_0, NAME_1, NAME_2 for day, month, year."""
+    posted = {}
+    for key, value in data.items():
+        if key == "evaluation_date" or key.endswith("-due_date"):
+            day = month = year = ""
+            if value:
+                date = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+                day, month, year = str(date.day), str(date.month), str(date.year)
+            posted.update({f"{key}_0": day, f"{key}_1": month, f"{key}_2": year})
+        else:
+            posted[key] = value
+    return posted
 
 
 @pytest.fixture
@@ -148,7 +163,7 @@ def test_requires_improvement_cannot_be_submitted_without_a_recommendation(clien
             "version": Evaluation.objects.get(pk=evaluation.pk).version,
             "recommendations-0-action": "Update the chronology",
             "recommendations-0-owner": "Team manager",
-            "recommendations-0-due_date": "2025-07-01",
+            **as_date_inputs({"recommendations-0-due_date": "2025-07-01"}),
         }
     )
     response = client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
@@ -288,7 +303,7 @@ def test_submitted_grades_are_stored_per_pillar(client_for, evaluator, evaluatio
         {
             "recommendations-0-action": "Monthly supervision",
             "recommendations-0-owner": "TM",
-            "recommendations-0-due_date": "2025-08-01",
+            **as_date_inputs({"recommendations-0-due_date": "2025-08-01"}),
         }
     )
     client_for(evaluator).post(reverse("evaluations:form", args=[evaluation.pk]), data)
@@ -330,7 +345,7 @@ def test_a_recommendation_saved_by_autosave_is_kept_when_the_same_page_is_submit
         **{
             "recommendations-0-action": "Update the chronology",
             "recommendations-0-owner": "Team manager",
-            "recommendations-0-due_date": "2025-07-01",
+            **as_date_inputs({"recommendations-0-due_date": "2025-07-01"}),
         },
     )
     assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), data).status_code == 200
@@ -364,7 +379,7 @@ def test_the_error_summary_lists_the_problems_in_the_order_of_the_form(client_fo
     body = page[end:]
     positions = [body.index(f'id="{anchor}"') for anchor in anchors]
     assert positions == sorted(positions), anchors
-    assert anchors[0] == "id_evaluation_date"
+    assert anchors[0] == "id_evaluation_date_0"  # the date is reached through its day
     assert anchors.index("id_pillar-childs_voice-grade_0") < anchors.index("id_overall_grade_0")
 
 
