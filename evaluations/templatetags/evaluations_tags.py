@@ -1,6 +1,6 @@
 from django import template
 
-from evaluations.models import GRADE_DESCRIPTORS, Grade
+from evaluations.models import GRADE_DESCRIPTORS, Grade, Pillar
 
 register = template.Library()
 
@@ -18,3 +18,11 @@ def percent(part, whole) -> str:
     if not whole:
         return "–"
     return f"{100 * (part or 0) / whole:.0f}%"
+
+
+@register.filter
+def pillar_label(value: str) -> str:
+    try:
+        return Pillar(value).label
+    except ValueError:
+        return value

@@ -23,7 +23,7 @@ from evaluations.forms.cycles import (
     CycleForm,
     ReassignForm,
 )
-from evaluations.models import Cycle, Evaluation
+from evaluations.models import Cycle, CycleType, Evaluation
 from evaluations.permissions import can_manage_cycles
 from evaluations.services import AllocationRequest, EvaluationError
 
@@ -136,10 +136,12 @@ def cycle_detail(request, pk):
         }
         for evaluation in page.object_list
     ]
+    # A revisit cycle shows what its revisits found (docs/revisits.md).
+    revisits = selectors.revisit_figures(cycle=cycle) if cycle.type == CycleType.REVISIT else None
     return render(
         request,
         "evaluations/cycles/cycle_detail.html",
-        {"cycle": cycle, "page": page, "rows": rows},
+        {"cycle": cycle, "page": page, "rows": rows, "revisits": revisits},
     )
 
 
