@@ -6,6 +6,8 @@ import datetime as dt
 import re
 
 import pytest
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from evaluations import services
@@ -128,4 +130,50 @@ def test_an_evaluator_revisits_a_child_beside_the_original_and_submits(
     assert revisit.status == Evaluation.Status.RETURNED
     statuses = list(original.recommendations.order_by("pk").values_list("status", flat=True))
     assert statuses == [Recommendation.Status.DONE, Recommendation.Status.OPEN]
+    assert csp_violations == []
+
+
+def test_the_practice_hub_reviews_the_proposal_and_allocates_revisits(
+    page: Page, live_server, transactional_db, artifacts, axe_check, csp_violations
+):
+    hub = UserFactory(username="hub", email="hub@trust.example", role=Role.PRACTICE_HUB)
+    device = TOTPDevice.objects.create(user=hub, name="Phone", confirmed=True)
+    eve = UserFactory(username="eve", first_name="Eve", last_name="Evans", role=Role.EVALUATOR)
+    team = TeamFactory(service_area__name="Children in Care", name="CiC Team 1")
+    previous = CycleFactory(quarter="2025-26-Q1", type=CycleType.TRUST_WIDE, status=Cycle.Status.CLOSED)
+    must = completed_evaluation(cycle=previous, team=team, grade=Grade.INADEQUATE, child_ref="CHILD100001")
+    for number in range(2, 6):
+        completed_evaluation(cycle=previous, team=team, child_ref=f"CHILD10000{number}")
+    cycle = CycleFactory(quarter="2025-26-Q2", type=CycleType.REVISIT, title="", revisit_share=25)
+
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("E-mail address or username").fill("hub@trust.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
+    page.get_by_role("button", name="Continue").click()
+
+    page.goto(f"{live_server.url}/evaluations/cycles/{cycle.pk}/")
+    page.get_by_role("button", name="Propose revisits").click()
+    expect(page.get_by_role("heading", name="Propose revisits")).to_be_visible()
+    always = page.get_by_label(f"Child CHILD100001: {must.reference}")
+    expect(always).to_be_checked()
+    expect(page.locator(".govuk-checkboxes__hint", has_text="Always revisited")).to_have_count(1)
+    expect(page.locator(".govuk-checkboxes__hint", has_text="Drawn at random")).to_have_count(1)  # 25% of 4
+    page.screenshot(path=str(artifacts / "revisit-04-proposal-1280.png"), full_page=True)
+    assert axe_check(page) == []
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(artifacts / "revisit-05-proposal-390.png"), full_page=True)
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.get_by_label(re.compile("Eve Evans")).check()
+    page.get_by_role("button", name="Allocate the revisits").click()
+    expect(page.get_by_text("2 revisits allocated")).to_be_visible()
+    expect(page.get_by_role("heading", name="What the revisits found")).to_be_visible()
+    page.screenshot(path=str(artifacts / "revisit-06-cycle.png"), full_page=True)
+    assert set(Evaluation.objects.filter(cycle=cycle).values_list("evaluator__username", flat=True)) == {"eve"}
+    assert must.revisits.get().cycle == cycle
+    assert eve.evaluations.count() == 2
     assert csp_violations == []
