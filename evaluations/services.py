@@ -720,13 +720,13 @@ def _finding_problems(evaluation: Evaluation) -> list[Problem]:
         finding = found.get(recommendation.pk)
         key = str(recommendation.pk)
         if finding is None or not finding.done:
-            problems.append(Problem("findings", "done", f"Recommendation {index}: say whether it was done", key=key))
+            problems.append(Problem("findings", "done", f"Select whether recommendation {index} was done", key=key))
         if finding is None or not finding.made_difference:
             problems.append(
                 Problem(
                     "findings",
                     "made_difference",
-                    f"Recommendation {index}: say whether it made a difference for the child",
+                    f"Select whether recommendation {index} made a difference for the child",
                     key=key,
                 )
             )

@@ -116,6 +116,10 @@ def cycle_create(request):
         except IntegrityError:
             form.add_error("quarter", "This cycle has just been opened by someone else")
         else:
+            if cycle.type == CycleType.REVISIT:
+                # A revisit cycle opens on what PQA proposes to revisit (docs/revisits.md).
+                messages.success(request, f"{cycle} is open. Review the revisits PQA proposes, then allocate them.")
+                return redirect("evaluations:revisit_propose", pk=cycle.pk)
             messages.success(request, f"{cycle} is open. You can now allocate evaluations in it.")
             return redirect("evaluations:cycle_detail", pk=cycle.pk)
     return render(request, "evaluations/cycles/cycle_form.html", {"form": form})

@@ -102,8 +102,8 @@ def test_an_evaluator_revisits_a_child_beside_the_original_and_submits(
         page.get_by_role("group", name=question).get_by_label("Yes", exact=True).check()
     page.get_by_role("button", name="Submit evaluation").click()
     summary = page.locator(".govuk-error-summary")
-    expect(summary).to_contain_text("Recommendation 2: say whether it was done")
-    summary.get_by_role("link", name="Recommendation 2: say whether it was done").click()
+    expect(summary).to_contain_text("Select whether recommendation 2 was done")
+    summary.get_by_role("link", name="Select whether recommendation 2 was done").click()
     page.get_by_role("group", name="Was recommendation 2 done?").get_by_label("No", exact=True).check()
     page.get_by_role("group", name="Did recommendation 2 make a difference for the child?").get_by_label(
         "No", exact=True

@@ -265,8 +265,8 @@ def test_a_revisit_cannot_be_submitted_until_every_recommendation_has_a_finding(
     data = form_data(revisit, submit="1", **finding_data(original, [("yes", "yes"), ("no", ""), ("", "")]))
     response = client_for(evaluator).post(reverse("evaluations:form", args=[revisit.pk]), data)
     assert response.status_code == 400
-    assert response.text.count("Recommendation 2: say whether it made a difference for the child") == 2
-    assert response.text.count("Recommendation 3: say whether it was done") == 2
+    assert response.text.count("Select whether recommendation 2 made a difference for the child") == 2
+    assert response.text.count("Select whether recommendation 3 was done") == 2
     assert "<title>Error: " in response.text
     revisit.refresh_from_db()
     assert revisit.status == Evaluation.Status.IN_PROGRESS
@@ -431,6 +431,15 @@ def test_a_malformed_quarter_on_the_figures_page_is_shown_as_an_error(client_for
 
 
 # --- The Practice Hub's proposal page -------------------------------------------------------
+
+
+def test_opening_a_revisit_cycle_opens_on_its_proposal(client_for, practice_hub, previous):
+    returned(previous, grade=Grade.INADEQUATE)
+    client = client_for(practice_hub)
+    response = client.post(reverse("evaluations:cycle_create"), {"quarter": "2025-26-Q2", "type": "revisit"})
+    cycle = Cycle.objects.get(type=CycleType.REVISIT)
+    assert response["Location"] == reverse("evaluations:revisit_propose", args=[cycle.pk])
+    assert "Always revisited" in client.get(response["Location"]).text
 
 
 def test_the_practice_hub_reviews_the_proposal_and_allocates_the_revisits(
