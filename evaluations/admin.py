@@ -44,7 +44,8 @@ class CycleAdmin(ServiceAdmin):
     list_display = ("__str__", "quarter", "type", "status", "evaluation_count", "opened_at", "closed_at")
     list_filter = ("status", "type", "quarter")
     search_fields = ("quarter", "title")
-    readonly_fields = ("status", "opened_by", "opened_at", "closed_at")
+    # The revisit share is set where it is used: the revisit cycle's proposal page.
+    readonly_fields = ("status", "opened_by", "opened_at", "closed_at", "revisit_share")
     actions = ["close_selected_cycles"]
 
     def get_queryset(self, request):

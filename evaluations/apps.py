@@ -37,6 +37,9 @@ class EvaluationsConfig(AppConfig):
         )
         registry.menu(label="Cycles", url_name="evaluations:cycle_list", roles=permissions.ALLOCATE_ROLES, order=30)
         registry.menu(label="Import", url_name="evaluations:import", roles=permissions.ALLOCATE_ROLES, order=40)
+        registry.menu(
+            label="Revisits", url_name="evaluations:revisit_figures", roles=permissions.READ_ALL_ROLES, order=45
+        )
 
         registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
         registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:cycle_list")

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from evaluations import services
+from evaluations import selectors, services
 from evaluations.models import (
     Answer,
     Cycle,
@@ -217,6 +217,11 @@ MODERATION_RATIONALE = {
         "The assessment is out of date; the panel judged the grade too generous.",
     ],
 }
+REVISIT_NOTES = {
+    Answer.YES: "Done, and recorded on the child's file.",
+    Answer.PARTLY: "Started; the record shows part of it done.",
+    Answer.NO: "Not done; no record of it on the file.",
+}
 AGE_BANDS = ["Under 1", "1–4", "5–10", "11–15", "16–17"]
 GENDERS = ["Female", "Male", "Male", "Female", "Non-binary"]
 ETHNICITIES = ["White British", "White British", "Black African", "Black Caribbean", "Mixed", "Asian", "Other"]
@@ -231,6 +236,7 @@ class Summary:
     evaluations: int = 0
     completed: int = 0
     moderated: int = 0
+    revisits: int = 0
     already_loaded: bool = False
     quarters: list[str] = field(default_factory=list)
 
@@ -329,6 +335,7 @@ class _Builder:
                 area_teams = [team for (area, _), team in self.teams.items() if area == service]
                 self._run_closed_cycle(spe, quarter, teams=[self.rng.choice(area_teams) for _ in range(8)])
             self.summary.quarters.append(str(quarter))
+        self._run_revisit_cycle(past[-1])
         self._run_open_cycle(current)
 
     def _trust_wide_teams(self, count: int) -> list[Team]:
@@ -410,6 +417,95 @@ class _Builder:
         if last <= first:
             return last
         return first + dt.timedelta(days=self.rng.randint(0, (last - first).days))
+
+    # --- Revisits (docs/revisits.md) -----------------------------------------------------
+
+    def _run_revisit_cycle(self, quarter: Quarter) -> None:
+        """The latest closed quarter revisits children of the one before: proposed as the cycle
+        opened, allocated, most returned with findings and grades that moved, then closed."""
+        cycle = services.cycle_open(quarter=str(quarter), type=CycleType.REVISIT, actor=self.hub)
+        cycle = services.cycle_set_revisit_share(cycle=cycle, revisit_share=20, actor=self.hub)
+        self.summary.cycles += 1
+        proposal = selectors.revisit_proposal(cycle, today=quarter.start)
+        originals = [candidate.evaluation for candidate in proposal.candidates]
+        if not originals:
+            services.cycle_close(cycle=cycle, actor=self.hub)
+            return
+        revisits = services.revisits_allocate(
+            cycle=cycle,
+            originals=originals,
+            evaluators=self.evaluators,
+            due_date=min(quarter.end, quarter.start + dt.timedelta(days=56)),
+            actor=self.hub,
+        )
+        self.summary.evaluations += len(revisits)
+        latest = min(quarter.end, self.today)
+        for revisit in revisits:
+            if self.rng.random() < 0.85:
+                self._complete_revisit(revisit, self._day_between(quarter.start + dt.timedelta(days=14), latest))
+        services.cycle_close(cycle=cycle, actor=self.hub)
+
+    def _moved(self, grade: str, p_better: float) -> str:
+        rank = GRADES.index(grade)
+        roll = self.rng.random()
+        if roll < p_better and rank > 0:
+            return GRADES[rank - 1]
+        if roll > 0.9 and rank < len(GRADES) - 1:
+            return GRADES[rank + 1]
+        return grade
+
+    def _complete_revisit(self, revisit: Evaluation, day: dt.date) -> None:
+        original = revisit.revisit_of
+        findings = {}
+        done_count = 0
+        recommendations = list(original.recommendations.order_by("pk"))
+        for recommendation in recommendations:
+            done = self.rng.choices([Answer.YES, Answer.PARTLY, Answer.NO], weights=[60, 25, 15])[0]
+            difference = {
+                Answer.YES: self.rng.choices([Answer.YES, Answer.PARTLY], weights=[75, 25])[0],
+                Answer.PARTLY: self.rng.choices([Answer.YES, Answer.PARTLY, Answer.NO], weights=[20, 60, 20])[0],
+                Answer.NO: Answer.NO,
+            }[done]
+            done_count += done == Answer.YES
+            findings[recommendation.pk] = {
+                "done": done,
+                "made_difference": difference,
+                "note": REVISIT_NOTES[done],
+            }
+        # Work that was done tends to lift the grades; none, or nothing to check, less so.
+        p_better = 0.55 if recommendations and done_count >= len(recommendations) / 2 else 0.25
+        overall = self._moved(original.overall_grade, p_better)
+        pillars = {}
+        for item in original.pillar_grades.all():
+            grade = self._moved(item.grade or overall, p_better)
+            band = "weak" if grade in WEAK else "strong"
+            pillars[item.pillar] = {
+                "tell_me": self.rng.choice(TELL_ME[item.pillar][band]),
+                "show_me": self.rng.choice(SHOW_ME[band]),
+                "grade": grade,
+            }
+        fields = {
+            "evaluation_date": day,
+            "overall_grade": overall,
+            **{question: self._answer(p_yes[overall]) for question, p_yes in HEADLINE_P_YES.items()},
+            "edi_considered": self._answer(0.8),
+            "fathers_included": self.rng.choices(list(FathersIncluded), weights=[60, 25, 15])[0],
+            "strengths": " ".join(self.rng.sample(STRENGTHS, 1)),
+            "areas_for_development": " ".join(self.rng.sample(AREAS_FOR_DEVELOPMENT, 1)),
+        }
+        revisit = services.evaluation_save_draft(
+            evaluation=revisit,
+            actor=revisit.evaluator,
+            expected_version=None,
+            fields=fields,
+            pillars=pillars,
+            feedback=self._feedback(overall),
+            recommendations=self._recommendations(overall, day),
+            findings=findings,
+        )
+        services.evaluation_submit(evaluation=revisit, actor=revisit.evaluator)
+        self.summary.completed += 1
+        self.summary.revisits += 1
 
     # --- The sit-alongside conversation --------------------------------------------------
 

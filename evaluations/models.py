@@ -9,11 +9,13 @@ Evaluation states (one service per transition, see services.py):
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from evaluations.validators import validate_child_ref, validate_reference
-from pqa.case_ids import child_key_expression
+from pqa.case_ids import child_key, child_key_expression
 from pqa.models import Team
 from pqa.quarters import Quarter, quarter_or_none, validate_quarter
 
@@ -106,6 +108,15 @@ class Cycle(models.Model):
     )
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Revisits (docs/revisits.md): the share, in percent, of the previous cycle's children that
+    # a revisit cycle draws beyond those it always revisits (Inadequate, overdue actions).
+    revisit_share = models.PositiveSmallIntegerField(
+        "share of other children to revisit (%)",
+        default=10,
+        validators=[MaxValueValidator(100, "The share is a percentage: 100 at most")],
+        help_text="Every child graded Inadequate or with overdue recommendations is revisited; "
+        "this share of the others is drawn at random.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -232,6 +243,11 @@ class Evaluation(models.Model):
                 name="evaluation_one_child_once_a_cycle",
                 violation_error_message="This child is already in this cycle.",
             ),
+            models.UniqueConstraint(
+                fields=["revisit_of", "cycle"],
+                name="evaluation_one_revisit_of_an_evaluation_a_cycle",
+                violation_error_message="This evaluation is already revisited in this cycle.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(safeguarding_acknowledged_at__isnull=True, safeguarding_acknowledged_by__isnull=True)
                 | models.Q(
@@ -255,6 +271,25 @@ class Evaluation(models.Model):
     def final_grade(self) -> str:
         moderation = getattr(self, "moderation", None)
         return moderation.moderated_grade if moderation else self.overall_grade
+
+
+def validate_revisit_of(evaluation: Evaluation) -> None:
+    """A revisit goes back to a child PQA has evaluated: its original is a returned evaluation
+    of the same child (compared by child_key), in another cycle. The services that set
+    `revisit_of` (allocation, the administrators' correction) ask this."""
+    original = evaluation.revisit_of
+    if original is None:
+        return
+    if original.pk == evaluation.pk or original.cycle_id == evaluation.cycle_id:
+        raise ValidationError({"revisit_of": "A revisit goes back to an evaluation of an earlier cycle."})
+    if original.status != Evaluation.Status.RETURNED:
+        raise ValidationError(
+            {"revisit_of": f"{original.reference} has not been returned: only a returned evaluation can be revisited."}
+        )
+    if child_key(original.child_ref) != child_key(evaluation.child_ref):
+        raise ValidationError(
+            {"revisit_of": f"{original.reference} is of child {original.child_ref}, not child {evaluation.child_ref}."}
+        )
 
 
 class PillarGrade(models.Model):
@@ -361,3 +396,27 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.action[:60]}"
+
+
+class RevisitFinding(models.Model):
+    """What a revisit found of one recommendation of the evaluation it revisits: whether it was
+    done and whether it made a difference for the child. Saved with the revisit's draft;
+    every one is answered before the revisit is returned (services.evaluation_problems)."""
+
+    revisit = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="findings")
+    recommendation = models.ForeignKey(Recommendation, on_delete=models.CASCADE, related_name="revisit_findings")
+    done = models.CharField("was it done", max_length=8, choices=Answer.choices, blank=True)
+    made_difference = models.CharField(
+        "did it make a difference for the child", max_length=8, choices=Answer.choices, blank=True
+    )
+    note = models.TextField(max_length=600, blank=True, help_text="What you saw. Case ids only, no names.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["revisit", "recommendation"]
+        constraints = [
+            models.UniqueConstraint(fields=["revisit", "recommendation"], name="one_finding_per_recommendation"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.revisit.reference}: {self.recommendation_id} done {self.done or 'not answered'}"

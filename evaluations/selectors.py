@@ -5,13 +5,16 @@ The PQA reporting layer reads this app only through this module."""
 from __future__ import annotations
 
 import datetime as dt
+import math
+import random
 from dataclasses import dataclass
 
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from evaluations.models import (
+    GRADE_RANK,
     Answer,
     Cycle,
     CycleType,
@@ -22,6 +25,7 @@ from evaluations.models import (
     Pillar,
     PillarGrade,
     Recommendation,
+    RevisitFinding,
 )
 from evaluations.permissions import (
     can_read_all_evaluations,
@@ -29,6 +33,7 @@ from evaluations.permissions import (
     can_see_team_safeguarding_concerns,
     is_team_manager,
 )
+from pqa.case_ids import child_key
 from pqa.models import Role, ServiceArea, User
 from pqa.quarters import Quarter
 
@@ -358,4 +363,210 @@ def team_open_recommendations(user, today: dt.date | None = None) -> QuerySet[Re
         .select_related("evaluation")
         .annotate(overdue_rank=overdue_first)
         .order_by("overdue_rank", F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
+# --- Revisits (docs/revisits.md) -----------------------------------------------------------
+
+# The rounds whose children a revisit cycle goes back to.
+REVISITED_TYPES = (CycleType.TRUST_WIDE, CycleType.SERVICE)
+
+
+def revisit_original(evaluation: Evaluation) -> Evaluation | None:
+    """The evaluation a revisit goes back to, with its grades and recommendations, for the
+    panel beside the revisit's form. Whoever may read the revisit may read this part of it."""
+    if not evaluation.revisit_of_id:
+        return None
+    return (
+        Evaluation.objects.select_related("cycle", "team__service_area", "moderation")
+        .prefetch_related(
+            Prefetch("pillar_grades", queryset=PillarGrade.objects.order_by("pk")),
+            Prefetch("recommendations", queryset=Recommendation.objects.order_by("pk")),
+        )
+        .get(pk=evaluation.revisit_of_id)
+    )
+
+
+def revisit_findings(evaluation: Evaluation) -> list[RevisitFinding]:
+    """A revisit's findings, in the order of the recommendations they are about."""
+    return list(evaluation.findings.select_related("recommendation").order_by("recommendation_id"))
+
+
+@dataclass(frozen=True)
+class RevisitCandidate:
+    evaluation: Evaluation
+    reasons: tuple[str, ...]
+
+    @property
+    def always(self) -> bool:
+        return bool(self.reasons)
+
+
+@dataclass(frozen=True)
+class RevisitProposal:
+    """The children a revisit cycle proposes to revisit: `always` (graded Inadequate, or with
+    a recommendation overdue), and `drawn`, the cycle's share of the `others`."""
+
+    cycle: Cycle
+    previous_quarter: str | None
+    always: list[RevisitCandidate]
+    drawn: list[RevisitCandidate]
+    others: int
+
+    @property
+    def candidates(self) -> list[RevisitCandidate]:
+        return [*self.always, *self.drawn]
+
+
+def revisit_previous_quarter(cycle: Cycle) -> str | None:
+    """The quarter a revisit cycle goes back to: the latest before its own that held a
+    trust-wide or service round."""
+    return (
+        Cycle.objects.filter(type__in=REVISITED_TYPES, quarter__lt=cycle.quarter)
+        .order_by("-quarter")
+        .values_list("quarter", flat=True)
+        .first()
+    )
+
+
+def revisit_proposal(cycle: Cycle, today: dt.date | None = None) -> RevisitProposal:
+    """Who this revisit cycle should revisit, from the children whose evaluation was returned
+    in the previous quarter's trust-wide and service rounds: always those graded Inadequate
+    (the final grade, after moderation) or with a recommendation not done and past its due
+    date; and of the others, the cycle's `revisit_share` (rounded up), drawn at random. The
+    draw is seeded by the cycle, so the proposal is the same each time the page is opened.
+    A child already in this cycle is not proposed again."""
+    today = today or timezone.localdate()
+    quarter = revisit_previous_quarter(cycle)
+    if quarter is None:
+        return RevisitProposal(cycle=cycle, previous_quarter=None, always=[], drawn=[], others=0)
+    taken = {child_key(ref) for ref in cycle.evaluations.values_list("child_ref", flat=True)}
+    overdue = Q(recommendations__due_date__lt=today) & ~Q(recommendations__status=Recommendation.Status.DONE)
+    evaluations = (
+        Evaluation.objects.filter(cycle__quarter=quarter, cycle__type__in=REVISITED_TYPES, status=Status.RETURNED)
+        .select_related("cycle", "team__service_area", "evaluator", "moderation")
+        .annotate(
+            recommendation_count=Count("recommendations"),
+            overdue_recommendations=Count("recommendations", filter=overdue),
+        )
+        .order_by("pk")
+    )
+    by_child: dict[str, list[RevisitCandidate]] = {}
+    for evaluation in evaluations:
+        key = child_key(evaluation.child_ref)
+        if key in taken:
+            continue
+        reasons = []
+        if evaluation.final_grade == Grade.INADEQUATE:
+            reasons.append("Graded inadequate")
+        if evaluation.overdue_recommendations:
+            noun = "recommendation" if evaluation.overdue_recommendations == 1 else "recommendations"
+            reasons.append(f"{evaluation.overdue_recommendations} {noun} overdue")
+        by_child.setdefault(key, []).append(RevisitCandidate(evaluation, tuple(reasons)))
+    # A child evaluated twice in the quarter (trust-wide and service rounds) is revisited once:
+    # from the evaluation that makes the revisit a must, else the latest.
+    chosen = [max(items, key=lambda item: (item.always, item.evaluation.pk)) for items in by_child.values()]
+    always = [item for item in chosen if item.always]
+    others = [item for item in chosen if not item.always]
+    wanted = math.ceil(len(others) * cycle.revisit_share / 100)
+    # A fixed seed per cycle: not a secret, only a stable draw.
+    drawn = random.Random(f"revisits-{cycle.pk}").sample(others, min(wanted, len(others)))
+    return RevisitProposal(
+        cycle=cycle,
+        previous_quarter=quarter,
+        always=sorted(always, key=lambda item: item.evaluation.reference),
+        drawn=sorted(drawn, key=lambda item: item.evaluation.reference),
+        others=len(others),
+    )
+
+
+def _grade_rank(field: str) -> Case:
+    """A grade as its rank (0 = Outstanding), computed by the database; no grade, no rank."""
+    return Case(
+        *[When(**{field: grade}, then=Value(rank)) for grade, rank in GRADE_RANK.items()],
+        default=Value(None),
+        output_field=IntegerField(),
+    )
+
+
+MOVEMENTS = ("improved", "same", "declined")
+
+
+def _movement_counts(now: str, before: str, scope: Q | None = None) -> dict[str, Count]:
+    scope = scope or Q()
+    return {
+        "improved": Count("pk", filter=scope & Q(**{f"{now}__lt": F(before)})),
+        "same": Count("pk", filter=scope & Q(**{now: F(before)})),
+        "declined": Count("pk", filter=scope & Q(**{f"{now}__gt": F(before)})),
+    }
+
+
+def revisit_figures(*, cycle: Cycle | None = None, quarter: str | None = None) -> dict:
+    """A cycle's or a quarter's revisits, counted by the database in three queries whatever
+    the number of rows: revisits allocated and done (returned) with the movement of the
+    overall grade; the movement of each pillar's grade; and what was found of the
+    recommendations checked. Movement compares the evaluator's grades of the revisit and of
+    the evaluation it revisits (improved = a better grade now)."""
+    if (cycle is None) == (quarter is None):
+        raise ValueError("Give a cycle or a quarter.")
+    if cycle is not None:
+        scope = Q(cycle=cycle)
+    else:
+        try:
+            quarter = str(Quarter.parse(quarter))
+        except ValueError as error:
+            raise DistributionError(str(error)) from error
+        scope = Q(cycle__quarter=quarter)
+    revisits = Evaluation.objects.filter(scope, revisit_of__isnull=False)
+    returned = Q(status=Status.RETURNED)
+
+    counts = revisits.annotate(
+        grade_now=_grade_rank("overall_grade"), grade_before=_grade_rank("revisit_of__overall_grade")
+    ).aggregate(
+        allocated=Count("pk"),
+        done=Count("pk", filter=returned),
+        **_movement_counts("grade_now", "grade_before", returned),
+    )
+
+    before = PillarGrade.objects.filter(evaluation_id=OuterRef("evaluation__revisit_of_id"), pillar=OuterRef("pillar"))
+    pillar_rows = (
+        PillarGrade.objects.filter(evaluation__in=revisits.filter(returned).values("pk"))
+        .annotate(before_grade=Subquery(before.values("grade")[:1]))
+        .annotate(grade_now=_grade_rank("grade"), grade_before=_grade_rank("before_grade"))
+        .values("pillar")
+        .annotate(**_movement_counts("grade_now", "grade_before"))
+        .order_by()
+    )
+    pillars = {pillar: dict.fromkeys(MOVEMENTS, 0) for pillar in Pillar.values}
+    for row in pillar_rows:
+        pillars[row["pillar"]] = {movement: row[movement] for movement in MOVEMENTS}
+
+    finding_counts = {"checked": Count("pk")}
+    for answer in Answer.values:
+        finding_counts[f"done__{answer}"] = Count("pk", filter=Q(done=answer))
+        finding_counts[f"difference__{answer}"] = Count("pk", filter=Q(made_difference=answer))
+    found = RevisitFinding.objects.filter(revisit__in=revisits.filter(returned).values("pk")).aggregate(
+        **finding_counts
+    )
+
+    return {
+        "cycle": cycle.pk if cycle is not None else None,
+        "quarter": quarter if cycle is None else cycle.quarter,
+        "allocated": counts["allocated"],
+        "done": counts["done"],
+        "recommendations": {
+            "checked": found["checked"],
+            "found_done": found["done__yes"],
+            "found_partly_done": found["done__partly"],
+            "found_not_done": found["done__no"],
+            "made_difference": {answer: found[f"difference__{answer}"] for answer in Answer.values},
+        },
+        "overall": {movement: counts[movement] for movement in MOVEMENTS},
+        "pillars": pillars,
+    }
+
+
+def quarters_with_revisits() -> list[str]:
+    return list(
+        Cycle.objects.filter(type=CycleType.REVISIT).order_by("-quarter").values_list("quarter", flat=True).distinct()
     )

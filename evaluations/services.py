@@ -20,6 +20,7 @@ from django.utils import timezone
 from evaluations.models import (
     Answer,
     Cycle,
+    CycleType,
     Evaluation,
     EvaluationFeedback,
     FathersIncluded,
@@ -30,6 +31,8 @@ from evaluations.models import (
     PillarGrade,
     Recommendation,
     Respondent,
+    RevisitFinding,
+    validate_revisit_of,
 )
 from evaluations.notifications import NotificationKind
 from evaluations.permissions import can_acknowledge_safeguarding_concern, can_be_moderated
@@ -164,6 +167,7 @@ class AllocationRequest:
     team: Team
     evaluator: User
     due_date: dt.date | None = None
+    revisit_of: Evaluation | None = None  # a revisit: the returned evaluation of this child it goes back to
 
 
 def next_reference(year: int) -> str:
@@ -227,8 +231,10 @@ def evaluations_allocate(*, cycle: Cycle, requests: Sequence[AllocationRequest],
             evaluator=request.evaluator,
             due_date=request.due_date,
             allocated_by=actor,
+            revisit_of=request.revisit_of,
         )
         evaluation.full_clean()
+        validate_revisit_of(evaluation)
         _attribute(evaluation, actor)
         evaluation.save()
         created.append(evaluation)
@@ -390,6 +396,7 @@ def evaluation_save_draft(
     pillars: Mapping[str, Mapping[str, object]] | None = None,
     feedback: Mapping[str, Mapping[str, object]] | None = None,
     recommendations: Iterable[Mapping[str, object]] | None = None,
+    findings: Mapping[int, Mapping[str, object]] | None = None,
     editor_token: str = "",
 ) -> Evaluation:
     """Save the evaluator's work as it stands, complete or not. Refuses (ConcurrentEditError)
@@ -432,6 +439,9 @@ def evaluation_save_draft(
 
     if recommendations is not None:
         _replace_recommendations(locked, recommendations, actor)
+
+    if findings:
+        _save_findings(locked, findings, actor)
 
     _report_safeguarding_concern(locked, actor)
     return locked
@@ -546,6 +556,7 @@ def evaluation_problems(evaluation: Evaluation) -> list[Problem]:
             problems.append(
                 Problem("recommendations", "due_date", f"Recommendation {index + 1}: enter a due date", key=str(index))
             )
+    problems += _finding_problems(evaluation)
     return problems
 
 
@@ -564,6 +575,11 @@ def evaluation_submit(*, evaluation: Evaluation, actor: User, expected_version: 
     _clean(locked, ["status", "submitted_at", "overall_grade"])
     _attribute(locked, actor)
     locked.save()
+    # A returned revisit closes the loop: what it found updates the recommendations it checked.
+    for finding in locked.findings.select_related("recommendation"):
+        _record_finding_on_recommendation(
+            recommendation=finding.recommendation, found_done=finding.done == Answer.YES, actor=actor
+        )
     return locked
 
 
@@ -606,6 +622,8 @@ def evaluation_update(
         raise ValidationError({"overall_grade": "A returned evaluation needs its overall grade: choose one."})
     if changed:
         locked.full_clean()
+        if {"revisit_of", "child_ref", "cycle"} & set(changed):
+            validate_revisit_of(locked)
 
     parts_changed = False
     for row, row_values in parts:
@@ -630,6 +648,111 @@ def evaluation_update(
         _attribute(locked, actor)
         locked.save()
     return locked
+
+
+# --- Revisits (docs/revisits.md) -----------------------------------------------------------
+
+FINDING_FIELDS = ("done", "made_difference", "note")
+
+
+@transaction.atomic
+def cycle_set_revisit_share(*, cycle: Cycle, revisit_share: int, actor: User) -> Cycle:
+    """Set the share (in percent) of the previous cycle's other children that this cycle's
+    revisit proposal draws; those graded Inadequate or with overdue actions are always in it."""
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if locked.revisit_share == revisit_share:
+        return locked
+    locked.revisit_share = revisit_share
+    _clean(locked, ["revisit_share"])
+    _attribute(locked, actor)
+    locked.save(update_fields=["revisit_share"])
+    return locked
+
+
+def revisits_allocate(
+    *,
+    cycle: Cycle,
+    originals: Sequence[Evaluation],
+    evaluators: Sequence[User],
+    due_date: dt.date | None,
+    actor: User,
+) -> list[Evaluation]:
+    """Allocate revisits of these returned evaluations in a revisit cycle, shared among the
+    evaluators in turn, all or none: each child once in the cycle, each original revisited
+    once in it, and only a returned evaluation of the same child can be revisited."""
+    if cycle.type != CycleType.REVISIT:
+        raise EvaluationError(f"{cycle} is not a revisit cycle: open a revisit cycle to allocate revisits.")
+    if not originals:
+        raise EvaluationError("Choose at least one child to revisit.")
+    if not evaluators:
+        raise EvaluationError("Choose at least one evaluator to share the revisits among.")
+    requests = [
+        AllocationRequest(
+            child_ref=original.child_ref,
+            practitioner=original.practitioner,
+            team=original.team,
+            evaluator=evaluators[index % len(evaluators)],
+            due_date=due_date,
+            revisit_of=original,
+        )
+        for index, original in enumerate(originals)
+    ]
+    return evaluations_allocate(cycle=cycle, requests=requests, actor=actor)
+
+
+def _save_findings(evaluation: Evaluation, rows: Mapping[int, Mapping[str, object]], actor: User) -> None:
+    # A finding is about a recommendation of the evaluation revisited, and no other.
+    checked = set(
+        Recommendation.objects.filter(evaluation_id=evaluation.revisit_of_id).values_list("pk", flat=True)
+        if evaluation.revisit_of_id
+        else ()
+    )
+    unknown = sorted(set(map(int, rows)) - checked)
+    if unknown:
+        raise ValidationError("A finding can only be about a recommendation of the evaluation revisited.")
+    existing = {item.recommendation_id: item for item in evaluation.findings.all()}
+    for recommendation_id, values in rows.items():
+        item = existing.get(int(recommendation_id)) or RevisitFinding(
+            revisit=evaluation, recommendation_id=int(recommendation_id)
+        )
+        wanted = {name: values[name] or "" for name in FINDING_FIELDS if name in values}
+        if item.pk is None and not any(wanted.values()):
+            continue  # nothing found yet: no row, no history
+        _update_if_changed(item, wanted, actor, fields=FINDING_FIELDS, prefix=f"finding-{recommendation_id}")
+
+
+def _finding_problems(evaluation: Evaluation) -> list[Problem]:
+    """A revisit says, of every recommendation of the evaluation it revisits, whether it was
+    done and whether it made a difference."""
+    if not evaluation.revisit_of_id:
+        return []
+    found = {item.recommendation_id: item for item in evaluation.findings.all()}
+    problems = []
+    for index, recommendation in enumerate(
+        Recommendation.objects.filter(evaluation_id=evaluation.revisit_of_id).order_by("pk"), start=1
+    ):
+        finding = found.get(recommendation.pk)
+        key = str(recommendation.pk)
+        if finding is None or not finding.done:
+            problems.append(Problem("findings", "done", f"Select whether recommendation {index} was done", key=key))
+        if finding is None or not finding.made_difference:
+            problems.append(
+                Problem(
+                    "findings",
+                    "made_difference",
+                    f"Select whether recommendation {index} made a difference for the child",
+                    key=key,
+                )
+            )
+    return problems
+
+
+def _record_finding_on_recommendation(*, recommendation: Recommendation, found_done: bool, actor: User) -> None:
+    # The register's service replaces this at merge: recommendation_record_revisit_finding(
+    # recommendation=..., found_done=..., actor=...) keeps whether a revisit found it done.
+    # Until then a recommendation a revisit found done is marked done, and nothing else changes.
+    if found_done and recommendation.status != Recommendation.Status.DONE:
+        recommendation_set_status(recommendation=recommendation, status=Recommendation.Status.DONE, actor=actor)
 
 
 # --- Moderation ---------------------------------------------------------------------------
@@ -804,6 +927,7 @@ __all__ = [
     "Problem",
     "cycle_close",
     "cycle_open",
+    "cycle_set_revisit_share",
     "cycle_update",
     "evaluation_allocate",
     "evaluation_problems",
@@ -819,5 +943,6 @@ __all__ = [
     "recommendation_delete",
     "recommendation_set_status",
     "recommendation_update",
+    "revisits_allocate",
     "safeguarding_concern_acknowledge",
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations.views import conflicts, cycles, forms, imports, lists, safeguarding, team
+from evaluations.views import conflicts, cycles, forms, imports, lists, revisits, safeguarding, team
 
 app_name = "evaluations"
 
@@ -27,6 +27,9 @@ urlpatterns = [
     path("cycles/<int:pk>/allocate/sample/", cycles.allocate_sample, name="allocate_sample"),
     path("cycles/<int:pk>/close/", cycles.cycle_close, name="cycle_close"),
     path("<int:pk>/reassign/", cycles.evaluation_reassign, name="reassign"),
+    # Revisits (the Practice Hub proposes and allocates; those who read all see the figures)
+    path("cycles/<int:pk>/revisits/", revisits.revisit_propose, name="revisit_propose"),
+    path("revisits/figures/", revisits.revisit_figures_page, name="revisit_figures"),
     # History in (the Practice Hub)
     path("import/", imports.import_evaluations, name="import"),
 ]

@@ -12,7 +12,7 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from evaluations.models import Evaluation
+from evaluations.models import CycleType, Evaluation
 from pqa.models import Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
@@ -96,6 +96,10 @@ EXPECTATIONS = {
     "evaluations:cycle_close": ("get", "cycle", only(HUB)),
     "evaluations:reassign": ("get", "draft", only(HUB)),
     "evaluations:import": ("get", None, only(HUB)),
+    # Revisits: the Practice Hub proposes and allocates them in a revisit cycle; the figures are
+    # for those who read every evaluation.
+    "evaluations:revisit_propose": ("get", "revisit_cycle", only(HUB)),
+    "evaluations:revisit_figures": ("get", None, only(READ_ALL)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
 }
@@ -153,7 +157,15 @@ def world(db):
         safeguarding_description="Seen on the visit.",
         safeguarding_reported_at=dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC),
     )
-    return {"people": people, "cycle": cycle.pk, "draft": draft.pk, "returned": returned.pk, "concern": concern.pk}
+    revisit_cycle = CycleFactory(quarter="2025-26-Q2", type=CycleType.REVISIT)
+    return {
+        "people": people,
+        "cycle": cycle.pk,
+        "draft": draft.pk,
+        "returned": returned.pk,
+        "concern": concern.pk,
+        "revisit_cycle": revisit_cycle.pk,
+    }
 
 
 def _outcome(response):

@@ -4,10 +4,11 @@ may be saved at any point; completeness is the submit service's rule (evaluation
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django import forms
 
+from evaluations import selectors
 from evaluations.models import (
     GRADE_DESCRIPTORS,
     PILLAR_PROMPTS,
@@ -19,7 +20,7 @@ from evaluations.models import (
     Pillar,
     Respondent,
 )
-from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
+from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, FINDING_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
 from pqa.forms import DateField, example_date_hint
 
 
@@ -128,6 +129,21 @@ class RecommendationForm(forms.Form):
     due_date = DateField(label="Due date", help_text=example_date_hint(days_from_today=28))
 
 
+class RevisitFindingForm(forms.Form):
+    """A revisit's finding on one recommendation of the evaluation it revisits."""
+
+    done = _radios(Answer.choices, "Was it done?")
+    made_difference = _radios(Answer.choices, "Did it make a difference for the child?")
+    note = _text("What you found (optional)", "Case ids only, no names.", rows=2, max_length=600)
+
+    def __init__(self, *args, recommendation, number: int, **kwargs):
+        super().__init__(*args, prefix=f"finding-{recommendation.pk}", **kwargs)
+        self.recommendation = recommendation
+        self.number = number
+        self.fields["done"].label = f"Was recommendation {number} done?"
+        self.fields["made_difference"].label = f"Did recommendation {number} make a difference for the child?"
+
+
 RecommendationFormSet = forms.formset_factory(RecommendationForm, extra=0, max_num=20, absolute_max=20)
 
 
@@ -139,6 +155,9 @@ class SitAlongsideForms:
     pillar_forms: list[PillarForm]
     feedback_forms: list[FeedbackForm]
     recommendations: forms.BaseFormSet
+    # A revisit: the evaluation it goes back to, and a finding for each of its recommendations.
+    original: Evaluation | None = None
+    finding_forms: list[RevisitFindingForm] = field(default_factory=list)
 
     @classmethod
     def build(cls, evaluation: Evaluation, data=None) -> SitAlongsideForms:
@@ -164,6 +183,16 @@ class SitAlongsideForms:
                 initial = {name: getattr(item, name) for name in FEEDBACK_FIELDS}
                 initial["spoken_to"] = {True: "yes", False: "no"}.get(item.spoken_to, "")
             feedback_forms.append(FeedbackForm(data, respondent=respondent, initial=initial))
+        original = selectors.revisit_original(evaluation)
+        finding_forms = []
+        if original is not None:
+            found = {item.recommendation_id: item for item in evaluation.findings.all()}
+            for number, recommendation in enumerate(original.recommendations.all(), start=1):
+                item = found.get(recommendation.pk)
+                initial = {name: getattr(item, name) for name in FINDING_FIELDS} if item else None
+                finding_forms.append(
+                    RevisitFindingForm(data, recommendation=recommendation, number=number, initial=initial)
+                )
         # Always offer two empty rows after those already written.
         formset_class = forms.formset_factory(RecommendationForm, extra=2, max_num=20, absolute_max=20)
         return cls(
@@ -175,10 +204,18 @@ class SitAlongsideForms:
             recommendations=formset_class(
                 data, initial=None if data is not None else recommendations, prefix="recommendations"
             ),
+            original=original,
+            finding_forms=finding_forms,
         )
 
     def all_forms(self):
-        return [self.evaluation_form, *self.pillar_forms, *self.feedback_forms, *self.recommendations.forms]
+        return [
+            self.evaluation_form,
+            *self.finding_forms,
+            *self.pillar_forms,
+            *self.feedback_forms,
+            *self.recommendations.forms,
+        ]
 
     def is_valid(self) -> bool:
         return all([form.is_valid() for form in self.all_forms()] + [self.recommendations.is_valid()])
@@ -191,6 +228,7 @@ class SitAlongsideForms:
             "pillars": {form.pillar.value: form.cleaned_data for form in self.pillar_forms},
             "feedback": {form.respondent.value: form.cleaned_data for form in self.feedback_forms},
             "recommendations": [form.cleaned_data for form in self.recommendations.forms if form.cleaned_data],
+            "findings": {form.recommendation.pk: form.cleaned_data for form in self.finding_forms},
         }
 
     # Where the evaluation form's own fields sit on the page (templates/evaluations/form.html):
@@ -214,6 +252,8 @@ class SitAlongsideForms:
             self.evaluation_form,
             [name for name in evaluation_errors if name not in self.evaluation_form.fields or name in above],
         )
+        for form in self.finding_forms:
+            summary += _summary_of(form, form.errors)
         for form in self.pillar_forms:
             summary += _summary_of(form, form.errors)
         summary += _summary_of(
@@ -235,6 +275,7 @@ class SitAlongsideForms:
     def add_problems(self, problems) -> None:
         """Put the submit service's problems beside the fields they are about."""
         pillar_forms = {form.pillar.value: form for form in self.pillar_forms}
+        finding_forms = {str(form.recommendation.pk): form for form in self.finding_forms}
         rows = self.recommendations.forms
         # The service counts the recommendations it saved: the rows that were filled in.
         filled = [row for row in rows if any((row.cleaned_data or {}).get(name) for name in RECOMMENDATION_FIELDS)]
@@ -243,6 +284,8 @@ class SitAlongsideForms:
                 self.evaluation_form.add_error(problem.field, problem.message)
             elif problem.section == "pillar":
                 pillar_forms[problem.key].add_error(problem.field, problem.message)
+            elif problem.section == "findings" and problem.key in finding_forms:
+                finding_forms[problem.key].add_error(problem.field, problem.message)
             elif problem.section == "recommendations":
                 index = int(problem.key or 0)
                 target = filled[index] if index < len(filled) else (rows[0] if rows else None)

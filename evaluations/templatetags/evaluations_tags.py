@@ -1,7 +1,7 @@
 from django import template
 
 from evaluations import selectors
-from evaluations.models import GRADE_DESCRIPTORS, Cycle, Evaluation, Grade, Recommendation
+from evaluations.models import GRADE_DESCRIPTORS, Cycle, Evaluation, Grade, Pillar, Recommendation
 
 register = template.Library()
 
@@ -66,3 +66,11 @@ def percent(part, whole) -> str:
     if not whole:
         return "–"
     return f"{100 * (part or 0) / whole:.0f}%"
+
+
+@register.filter
+def pillar_label(value: str) -> str:
+    try:
+        return Pillar(value).label
+    except ValueError:
+        return value

@@ -41,6 +41,8 @@ def _values(form):
 def _sections(forms: SitAlongsideForms) -> Sections:
     """Every part of the form, keyed alike on both sides, in the order of the page."""
     sections = {"evaluation": ("", _values(forms.evaluation_form))}
+    for form in forms.finding_forms:
+        sections[f"finding-{form.recommendation.pk}"] = (f"Finding on recommendation {form.number}: ", _values(form))
     for form in forms.pillar_forms:
         sections[f"pillar-{form.pillar.value}"] = (f"{form.pillar.label}: ", _values(form))
     for form in forms.feedback_forms:

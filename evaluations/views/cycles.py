@@ -23,7 +23,7 @@ from evaluations.forms.cycles import (
     CycleForm,
     ReassignForm,
 )
-from evaluations.models import Cycle, Evaluation
+from evaluations.models import Cycle, CycleType, Evaluation
 from evaluations.permissions import can_manage_cycles
 from evaluations.services import AllocationRequest, EvaluationError
 
@@ -109,6 +109,10 @@ def cycle_create(request):
         except IntegrityError:
             form.add_error("quarter", "This cycle has just been opened by someone else")
         else:
+            if cycle.type == CycleType.REVISIT:
+                # A revisit cycle opens on what PQA proposes to revisit (docs/revisits.md).
+                messages.success(request, f"{cycle} is open. Review the revisits PQA proposes, then allocate them.")
+                return redirect("evaluations:revisit_propose", pk=cycle.pk)
             messages.success(request, f"{cycle} is open. You can now allocate evaluations in it.")
             return redirect("evaluations:cycle_detail", pk=cycle.pk)
     return render(request, "evaluations/cycles/cycle_form.html", {"form": form})
@@ -127,6 +131,8 @@ def cycle_detail(request, pk):
         }
         for evaluation in page.object_list
     ]
+    # A revisit cycle shows what its revisits found (docs/revisits.md).
+    revisits = selectors.revisit_figures(cycle=cycle) if cycle.type == CycleType.REVISIT else None
     return render(
         request,
         "evaluations/cycles/cycle_detail.html",
@@ -135,6 +141,7 @@ def cycle_detail(request, pk):
             "page": page,
             "rows": rows,
             "today": today,
+            "revisits": revisits,
             "return_rate_definition": selectors.RETURN_RATE_DEFINITION,
         },
     )

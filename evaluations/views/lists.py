@@ -56,6 +56,7 @@ def evaluation_detail(request, pk: int):
             "pillar_grades": pillar_grades,
             "feedback": list(evaluation.feedback_gathered.all()),
             "recommendations": list(evaluation.recommendations.all()),
+            "revisit_findings": selectors.revisit_findings(evaluation) if evaluation.revisit_of_id else [],
             "can_edit": can_edit_evaluation(request.user, evaluation),
             "today": timezone.localdate(),
         },

@@ -31,6 +31,7 @@ HOMES = {
     Role.ADMINISTRATOR: ("ada", "Cycles", "Cycles"),
 }
 
+
 @pytest.fixture
 def world(transactional_db):
     team = TeamFactory(service_area__name="Children in Care", name="CiC Team 1")

@@ -82,7 +82,7 @@ def test_four_closed_quarters_and_an_open_cycle(loaded):
     open_cycle = Cycle.objects.get(status=Cycle.Status.OPEN)
     assert open_cycle.quarter == str(current)
     for quarter in expected:
-        count = Evaluation.objects.filter(cycle__quarter=str(quarter)).count()
+        count = Evaluation.objects.filter(cycle__quarter=str(quarter)).exclude(cycle__type=CycleType.REVISIT).count()
         assert 25 <= count <= 40, (quarter, count)
         for day in (
             Evaluation.objects.filter(cycle__quarter=str(quarter))
@@ -151,3 +151,20 @@ def test_running_twice_adds_nothing(loaded):
     assert counts == [
         model.objects.count() for model in (User, ServiceArea, Team, Cycle, Evaluation, Moderation, Recommendation)
     ]
+
+
+def test_the_latest_closed_quarter_revisits_children_of_the_one_before(loaded):
+    from evaluations.selectors import revisit_figures
+
+    current = Quarter.containing(timezone.localdate())
+    cycle = Cycle.objects.get(type=CycleType.REVISIT)
+    assert cycle.quarter == str(current.previous()) and cycle.status == Cycle.Status.CLOSED
+    revisits = Evaluation.objects.filter(cycle=cycle)
+    assert revisits.exists() and not revisits.filter(revisit_of=None).exists()
+    assert not revisits.exclude(revisit_of__cycle__quarter=str(current.previous().previous())).exists()
+    figures = revisit_figures(cycle=cycle)
+    assert figures["done"] >= 5
+    assert figures["recommendations"]["checked"] > 0 and figures["recommendations"]["found_done"] > 0
+    assert figures["overall"]["improved"] > 0
+    for revisit in revisits.filter(status=Status.RETURNED).prefetch_related("findings"):
+        assert len(revisit.findings.all()) == revisit.revisit_of.recommendations.count()

@@ -86,13 +86,14 @@ def test_the_core_templates_name_no_app_url():
 
 MENUS = {
     Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
-    Role.MODERATOR: ["My evaluations", "Evaluations", "Grade distribution", "Two-factor authentication"],
+    Role.MODERATOR: ["My evaluations", "Evaluations", "Revisits", "Grade distribution", "Two-factor authentication"],
     Role.PRACTICE_HUB: [
         "My evaluations",
         "Evaluations",
         "Safeguarding concerns",
         "Cycles",
         "Import",
+        "Revisits",
         "Grade distribution",
         "Two-factor authentication",
     ],
@@ -104,8 +105,16 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
-    Role.LEADER: ["Evaluations", "Grade distribution", "Two-factor authentication"],
-    Role.ADMINISTRATOR: ["Evaluations", "Cycles", "Import", "Grade distribution", "Admin", "Two-factor authentication"],
+    Role.LEADER: ["Evaluations", "Revisits", "Grade distribution", "Two-factor authentication"],
+    Role.ADMINISTRATOR: [
+        "Evaluations",
+        "Cycles",
+        "Import",
+        "Revisits",
+        "Grade distribution",
+        "Admin",
+        "Two-factor authentication",
+    ],
 }
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",

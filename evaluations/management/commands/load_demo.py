@@ -49,7 +49,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Loaded demo data in {seconds:.1f}s: {summary.service_areas} service areas, {summary.teams} teams, "
                 f"{summary.users} accounts, {summary.cycles} cycles, {summary.evaluations} evaluations "
-                f"({summary.completed} returned, {summary.moderated} moderated); closed quarters "
+                f"({summary.completed} returned, {summary.moderated} moderated, {summary.revisits} revisits returned); "
+                f"closed quarters "
                 f"{', '.join(summary.quarters)} and an open cycle this quarter."
             )
         )
