@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from evaluations.limits import TEXT_LIMITS
 from evaluations.validators import validate_child_ref, validate_reference
 from pqa.case_ids import child_key_expression
 from pqa.models import Team
@@ -99,7 +100,9 @@ class Cycle(models.Model):
 
     quarter = models.CharField(max_length=10, validators=[validate_quarter], help_text="For example 2025-26-Q1.")
     type = models.CharField(max_length=20, choices=CycleType.choices, default=CycleType.TRUST_WIDE)
-    title = models.CharField(max_length=120, blank=True, help_text="Optional, e.g. the theme of a thematic audit.")
+    title = models.CharField(
+        max_length=TEXT_LIMITS("Cycle", "title"), blank=True, help_text="Optional, e.g. the theme of a thematic audit."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -112,6 +115,7 @@ class Cycle(models.Model):
         ordering = ["-quarter", "type", "title"]
         constraints = [
             models.UniqueConstraint(fields=["quarter", "type", "title"], name="cycle_unique_round"),
+            TEXT_LIMITS.constraint("Cycle"),
         ]
 
     def __str__(self) -> str:
@@ -160,7 +164,9 @@ class Evaluation(models.Model):
         validators=[validate_child_ref],
         help_text="The id in the case management system. Never a name.",
     )
-    practitioner = models.CharField(max_length=120, help_text="Staff id or name of the practitioner.")
+    practitioner = models.CharField(
+        max_length=TEXT_LIMITS("Evaluation", "practitioner"), help_text="Staff id or name of the practitioner."
+    )
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ALLOCATED)
@@ -182,10 +188,12 @@ class Evaluation(models.Model):
         "equality, diversity and inclusion considered", max_length=8, choices=Answer.choices, blank=True
     )
     fathers_included = models.CharField(max_length=16, choices=FathersIncluded.choices, blank=True)
-    strengths = models.TextField(blank=True)
-    areas_for_development = models.TextField(blank=True)
+    strengths = models.TextField(blank=True, max_length=TEXT_LIMITS("Evaluation", "strengths"))
+    areas_for_development = models.TextField(blank=True, max_length=TEXT_LIMITS("Evaluation", "areas_for_development"))
     safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
-    safeguarding_description = models.TextField(blank=True)
+    safeguarding_description = models.TextField(
+        blank=True, max_length=TEXT_LIMITS("Evaluation", "safeguarding_description")
+    )
     safeguarding_reported_at = models.DateTimeField(null=True, blank=True)
     # A reported concern is acknowledged once, by a manager of the team or the Practice Hub.
     safeguarding_acknowledged_by = models.ForeignKey(
@@ -193,9 +201,9 @@ class Evaluation(models.Model):
     )
     safeguarding_acknowledged_at = models.DateTimeField(null=True, blank=True)
 
-    child_age_band = models.CharField(max_length=40, blank=True)
-    child_gender = models.CharField(max_length=40, blank=True)
-    child_ethnicity = models.CharField(max_length=80, blank=True)
+    child_age_band = models.CharField(max_length=TEXT_LIMITS("Evaluation", "child_age_band"), blank=True)
+    child_gender = models.CharField(max_length=TEXT_LIMITS("Evaluation", "child_gender"), blank=True)
+    child_ethnicity = models.CharField(max_length=TEXT_LIMITS("Evaluation", "child_ethnicity"), blank=True)
 
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -242,6 +250,7 @@ class Evaluation(models.Model):
                 name="safeguarding_acknowledged_with_who_and_when",
                 violation_error_message="An acknowledgement needs a reported concern, who acknowledged it and when.",
             ),
+            TEXT_LIMITS.constraint("Evaluation"),
         ]
 
     def __str__(self) -> str:
@@ -262,14 +271,24 @@ class PillarGrade(models.Model):
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="pillar_grades")
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
-    tell_me = models.TextField("tell me", blank=True, help_text="The practitioner's account.")
-    show_me = models.TextField("show me", blank=True, help_text="The evidence seen in the child's record.")
+    tell_me = models.TextField(
+        "tell me", blank=True, max_length=TEXT_LIMITS("PillarGrade", "tell_me"), help_text="The practitioner's account."
+    )
+    show_me = models.TextField(
+        "show me",
+        blank=True,
+        max_length=TEXT_LIMITS("PillarGrade", "show_me"),
+        help_text="The evidence seen in the child's record.",
+    )
     grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "pillar"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "pillar"], name="one_grade_per_pillar")]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "pillar"], name="one_grade_per_pillar"),
+            TEXT_LIMITS.constraint("PillarGrade"),
+        ]
         indexes = [models.Index(fields=["pillar", "grade"], name="pillargrade_pillar_grade_idx")]
 
     def __str__(self) -> str:
@@ -288,7 +307,9 @@ class EvaluationFeedback(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="feedback_gathered")
     respondent = models.CharField(max_length=20, choices=Respondent.choices)
     spoken_to = models.BooleanField(null=True, blank=True)
-    not_spoken_reason = models.CharField("why not", max_length=300, blank=True)
+    not_spoken_reason = models.CharField(
+        "why not", max_length=TEXT_LIMITS("EvaluationFeedback", "not_spoken_reason"), blank=True
+    )
     understood_why = models.CharField(
         "understood why we are involved", max_length=8, choices=Answer.choices, blank=True
     )
@@ -296,12 +317,17 @@ class EvaluationFeedback(models.Model):
     needs_understood = models.CharField(
         "practitioner understands their needs", max_length=8, choices=Answer.choices, blank=True
     )
-    quote = models.TextField(max_length=600, blank=True, help_text="A short quote, with no names.")
+    quote = models.TextField(
+        max_length=TEXT_LIMITS("EvaluationFeedback", "quote"), blank=True, help_text="A short quote, with no names."
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "respondent"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "respondent"], name="one_feedback_per_respondent")]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "respondent"], name="one_feedback_per_respondent"),
+            TEXT_LIMITS.constraint("EvaluationFeedback"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.get_respondent_display()}"
@@ -321,10 +347,13 @@ class Moderation(models.Model):
     )
     moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
-    rationale = models.TextField(blank=True)
+    rationale = models.TextField(blank=True, max_length=TEXT_LIMITS("Moderation", "rationale"))
     moderated_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [TEXT_LIMITS.constraint("Moderation")]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.get_outcome_display()}"
@@ -346,7 +375,7 @@ class Recommendation(models.Model):
         DONE = "done", "Done"
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recommendations")
-    action = models.TextField()
+    action = models.TextField(max_length=TEXT_LIMITS("Recommendation", "action"))
     owner = models.CharField(max_length=120, help_text="Who will do it, e.g. the team manager.")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -358,6 +387,7 @@ class Recommendation(models.Model):
     class Meta:
         ordering = ["evaluation", "created_at", "pk"]
         indexes = [models.Index(fields=["status", "due_date"], name="recommendation_open_due_idx")]
+        constraints = [TEXT_LIMITS.constraint("Recommendation")]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.action[:60]}"
