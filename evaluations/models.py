@@ -188,12 +188,10 @@ class Evaluation(models.Model):
         "equality, diversity and inclusion considered", max_length=8, choices=Answer.choices, blank=True
     )
     fathers_included = models.CharField(max_length=16, choices=FathersIncluded.choices, blank=True)
-    strengths = models.TextField(blank=True, max_length=TEXT_LIMITS("Evaluation", "strengths"))
-    areas_for_development = models.TextField(blank=True, max_length=TEXT_LIMITS("Evaluation", "areas_for_development"))
+    strengths = TEXT_LIMITS.text_field("Evaluation", "strengths", blank=True)
+    areas_for_development = TEXT_LIMITS.text_field("Evaluation", "areas_for_development", blank=True)
     safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
-    safeguarding_description = models.TextField(
-        blank=True, max_length=TEXT_LIMITS("Evaluation", "safeguarding_description")
-    )
+    safeguarding_description = TEXT_LIMITS.text_field("Evaluation", "safeguarding_description", blank=True)
     safeguarding_reported_at = models.DateTimeField(null=True, blank=True)
     # A reported concern is acknowledged once, by a manager of the team or the Practice Hub.
     safeguarding_acknowledged_by = models.ForeignKey(
@@ -271,14 +269,11 @@ class PillarGrade(models.Model):
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="pillar_grades")
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
-    tell_me = models.TextField(
-        "tell me", blank=True, max_length=TEXT_LIMITS("PillarGrade", "tell_me"), help_text="The practitioner's account."
+    tell_me = TEXT_LIMITS.text_field(
+        "PillarGrade", "tell_me", "tell me", blank=True, help_text="The practitioner's account."
     )
-    show_me = models.TextField(
-        "show me",
-        blank=True,
-        max_length=TEXT_LIMITS("PillarGrade", "show_me"),
-        help_text="The evidence seen in the child's record.",
+    show_me = TEXT_LIMITS.text_field(
+        "PillarGrade", "show_me", "show me", blank=True, help_text="The evidence seen in the child's record."
     )
     grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
     history = HistoricalRecords()
@@ -317,9 +312,7 @@ class EvaluationFeedback(models.Model):
     needs_understood = models.CharField(
         "practitioner understands their needs", max_length=8, choices=Answer.choices, blank=True
     )
-    quote = models.TextField(
-        max_length=TEXT_LIMITS("EvaluationFeedback", "quote"), blank=True, help_text="A short quote, with no names."
-    )
+    quote = TEXT_LIMITS.text_field("EvaluationFeedback", "quote", blank=True, help_text="A short quote, with no names.")
     history = HistoricalRecords()
 
     class Meta:
@@ -347,7 +340,7 @@ class Moderation(models.Model):
     )
     moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
-    rationale = models.TextField(blank=True, max_length=TEXT_LIMITS("Moderation", "rationale"))
+    rationale = TEXT_LIMITS.text_field("Moderation", "rationale", blank=True)
     moderated_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
@@ -375,7 +368,7 @@ class Recommendation(models.Model):
         DONE = "done", "Done"
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recommendations")
-    action = models.TextField(max_length=TEXT_LIMITS("Recommendation", "action"))
+    action = TEXT_LIMITS.text_field("Recommendation", "action")
     owner = models.CharField(max_length=120, help_text="Who will do it, e.g. the team manager.")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)

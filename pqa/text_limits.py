@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -46,6 +47,12 @@ class TextLimits:
 
     def of(self, model: str) -> dict[str, int]:
         return {limit.field: limit.max_length for limit in self.all if limit.model == model}
+
+    def text_field(self, model: str, field: str, *args, **kwargs) -> models.TextField:
+        """A TextField whose limit full_clean() enforces, as it does a CharField's: Django's
+        TextField passes max_length to its form field only."""
+        limit = self(model, field)
+        return models.TextField(*args, max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
     def constraint(self, model: str) -> models.CheckConstraint:
         """The database's check of every limit of `model`."""

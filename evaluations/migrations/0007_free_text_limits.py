@@ -2,6 +2,7 @@
 # model and in the database: one check a table, on PostgreSQL and SQLite alike. History
 # tables keep what they hold (their text is a record of the past, never cut).
 
+from django.core.validators import MaxLengthValidator
 from django.db import migrations, models
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
@@ -85,7 +86,8 @@ def _within(model: str) -> models.CheckConstraint:
 
 
 def _text(limit: int, **kwargs) -> models.TextField:
-    return models.TextField(max_length=limit, **kwargs)
+    # A TextField's max_length reaches only its form field: the validator makes full_clean() check it.
+    return models.TextField(max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
 
 SHOW_ME = {"blank": True, "help_text": "The evidence seen in the child's record.", "verbose_name": "show me"}
@@ -112,6 +114,14 @@ class Migration(migrations.Migration):
             migrations.AlterField(model_name=model, name=name, field=field)
             for model in ("pillargrade", "historicalpillargrade")
             for name, field in (("show_me", _text(4000, **SHOW_ME)), ("tell_me", _text(4000, **TELL_ME)))
+        ],
+        *[
+            migrations.AlterField(
+                model_name=model,
+                name="quote",
+                field=_text(600, blank=True, help_text="A short quote, with no names."),
+            )
+            for model in ("evaluationfeedback", "historicalevaluationfeedback")
         ],
         *[
             migrations.AlterField(model_name=model, name="rationale", field=_text(2000, blank=True))
