@@ -380,29 +380,30 @@ def evaluation_save_draft(
 ) -> Evaluation:
     """Save the evaluator's work as it stands, complete or not. Refuses (ConcurrentEditError)
     if the evaluation changed since `expected_version`, and (ValidationError, nothing written)
-    a value the model does not allow. A safeguarding concern with a description is sent to
-    the team manager and the Practice Hub the first time it is saved."""
+    a value the model does not allow, a text longer than its limit included. A safeguarding
+    concern with a description is sent to the team manager and the Practice Hub the first
+    time it is saved. Writes only what changed: an autosave of the same page again writes no
+    row and no history, and keeps the version."""
     locked = _lock_for_edit(
         evaluation=evaluation, actor=actor, expected_version=expected_version, editor_token=editor_token
     )
+    changed = False
     for name in DRAFT_FIELDS:
         if name in fields:
             value = fields[name]
-            setattr(locked, name, value if value is not None or name == "evaluation_date" else "")
+            value = value if value is not None or name == "evaluation_date" else ""
+            changed |= getattr(locked, name) != value
+            setattr(locked, name, value)
     if locked.status == Status.ALLOCATED:
         locked.status = Status.IN_PROGRESS
-    locked.draft_saved_at = timezone.now()
-    locked.draft_editor_token = editor_token[:64]
-    version_bump(locked)
+        changed = True
     _clean(locked, [*DRAFT_FIELDS, "status"])
-    _attribute(locked, actor)
-    locked.save()
 
     existing_pillars = {item.pillar: item for item in locked.pillar_grades.all()}
     for pillar, values in (pillars or {}).items():
         grade = existing_pillars.get(pillar) or PillarGrade(evaluation=locked, pillar=Pillar(pillar))
         wanted = {name: values[name] or "" for name in PILLAR_FIELDS if name in values}
-        _update_if_changed(grade, wanted, actor, fields=PILLAR_FIELDS, prefix=f"pillar-{pillar}")
+        changed |= _update_if_changed(grade, wanted, actor, fields=PILLAR_FIELDS, prefix=f"pillar-{pillar}")
 
     existing_feedback = {item.respondent: item for item in locked.feedback_gathered.all()}
     for respondent, values in (feedback or {}).items():
@@ -414,11 +415,17 @@ def evaluation_save_draft(
             for name in FEEDBACK_FIELDS
             if name in values
         }
-        _update_if_changed(item, wanted, actor, fields=FEEDBACK_FIELDS, prefix=f"feedback-{respondent}")
+        changed |= _update_if_changed(item, wanted, actor, fields=FEEDBACK_FIELDS, prefix=f"feedback-{respondent}")
 
     if recommendations is not None:
-        _replace_recommendations(locked, recommendations, actor)
+        changed |= _replace_recommendations(locked, recommendations, actor)
 
+    if changed:
+        locked.draft_saved_at = timezone.now()
+        locked.draft_editor_token = editor_token[:64]
+        version_bump(locked)
+        _attribute(locked, actor)
+        locked.save()
     _report_safeguarding_concern(locked, actor)
     return locked
 
@@ -437,15 +444,16 @@ def _update_if_changed(
     return True
 
 
-def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> None:
+def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> bool:
     # While the evaluation is a draft its recommendations are the rows on the form, in order.
     wanted = [row for row in rows if any(row.get(name) for name in RECOMMENDATION_FIELDS)]
     existing = list(evaluation.recommendations.order_by("pk"))
+    changed = len(existing) > len(wanted)
     for index, row in enumerate(wanted):
         item = existing[index] if index < len(existing) else Recommendation(evaluation=evaluation)
         values = {name: row.get(name) or ("" if name != "due_date" else None) for name in RECOMMENDATION_FIELDS}
         # A draft's recommendation may still lack its action or owner: submit asks for them.
-        _update_if_changed(
+        changed |= _update_if_changed(
             item,
             values,
             actor,
@@ -456,6 +464,7 @@ def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str,
     for item in existing[len(wanted) :]:
         _attribute(item, actor)
         item.delete()
+    return changed
 
 
 def _report_safeguarding_concern(evaluation: Evaluation, actor: User) -> None:
