@@ -54,6 +54,12 @@ class TextLimits:
         limit = self(model, field)
         return models.TextField(*args, max_length=limit, validators=[MaxLengthValidator(limit)], **kwargs)
 
+    def markdown(self) -> str:
+        """The table of limits the docs show (tests check the docs' copy against this)."""
+        lines = ["| record | field | characters at most | for |", "|---|---|--:|---|"]
+        lines += [f"| {it.model} | `{it.field}` | {it.max_length:,} | {it.purpose} |" for it in self.all]
+        return "\n".join(lines)
+
     def constraint(self, model: str) -> models.CheckConstraint:
         """The database's check of every limit of `model`."""
         return within_limits(model.lower(), self.of(model))

@@ -6,12 +6,14 @@ import re
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 
 from evaluations import services
 from evaluations.forms.evaluation import SitAlongsideForms
+from evaluations.imports import evaluations_import
 from evaluations.limits import PASTED_LIST_CHARACTERS, TEXT_LIMITS
 from evaluations.models import (
     Evaluation,
@@ -23,7 +25,7 @@ from evaluations.models import (
     Recommendation,
     Respondent,
 )
-from tests.evaluations.test_imports import completed_row, csv_text, known, rejected, write_csv  # noqa: F401,F811
+from tests.evaluations.test_imports import completed_row, csv_text
 from tests.evaluations.test_sit_alongside_form import form_data
 from tests.factories import EvaluationFactory
 
@@ -215,15 +217,21 @@ def test_every_box_on_the_form_shows_its_limit_as_a_character_count(client_for, 
     assert page.count('data-module="govuk-character-count"') == 4 * 2 + 6 + 3 * 2 + 2 * 2
 
 
+def every_box_at_its_limit(evaluation) -> dict:
+    data = form_data(evaluation, **{"recommendations-0-due_date": "2030-01-01"})
+    for form in SitAlongsideForms.build(evaluation).all_forms()[:-1]:
+        for name, field in form.fields.items():
+            if getattr(field, "max_length", None) and name != "version":
+                data[form.add_prefix(name)] = "é" * field.max_length
+    return data
+
+
 def test_the_same_autosave_again_writes_no_history_and_keeps_the_version(client_for, evaluator, evaluation):
     client = client_for(evaluator)
     url = reverse("evaluations:autosave", args=[evaluation.pk])
-    data = form_data(
-        evaluation,
-        strengths="s" * TEXT_LIMITS("Evaluation", "strengths"),
-        **{"recommendations-0-action": "Update the chronology", "recommendations-0-owner": "TM"},
-    )
+    data = every_box_at_its_limit(evaluation)
     first = client.post(url, data).json()
+    assert Evaluation.objects.get(pk=evaluation.pk).recommendations.get().action == "é" * 1000
     after_first = history_rows()
     for _ in range(20):
         again = client.post(url, {**data, "version": first["version"]})
@@ -262,10 +270,11 @@ def test_the_largest_sit_alongside_form_fits_the_request_limit_many_times(settin
 # --- The import ----------------------------------------------------------------------------
 
 
-def test_the_import_refuses_an_over_long_value_at_its_row_and_column(rejected, known):
+def test_the_import_refuses_an_over_long_value_at_its_row_and_column(team, evaluator, practice_hub):
     limit = TEXT_LIMITS("Evaluation", "child_ethnicity")
     text = csv_text(completed_row(), completed_row(reference="PE-2024-0002", child_ethnicity="x" * (limit + 1)))
-    assert rejected(text) == [
+    result = evaluations_import(file=text, actor=practice_hub)
+    assert [str(problem) for problem in result.problems] == [
         f"row 3, column child_ethnicity: ensure this value has at most {limit} characters (it has {limit + 1})",
     ]
     assert not Evaluation.objects.exists()
@@ -279,3 +288,24 @@ def test_a_cycle_title_over_its_limit_is_refused_on_the_page(client_for, practic
     assert "The title must be 120 characters or less" in response.text
     assert 'data-module="govuk-character-count" data-maxlength="120" data-threshold="75"' in response.text
     assert ' maxlength="120"' not in response.text  # the browser would cut a pasted title silently
+
+
+# --- The docs ------------------------------------------------------------------------------
+
+
+def test_the_docs_table_of_limits_is_the_codes():
+    text = (settings.BASE_DIR / "docs" / "practice-evaluations.md").read_text()
+    table = text.split("checked by tests/evaluations/test_text_limits.py -->\n", 1)[1].split("\n<!-- end", 1)[0]
+    assert table == TEXT_LIMITS.markdown(), "regenerate the table with TEXT_LIMITS.markdown()"
+
+
+def test_the_history_bound_in_the_security_docs_follows_from_the_limits():
+    evaluation = sum(TEXT_LIMITS.of("Evaluation").values())
+    pillar = sum(TEXT_LIMITS.of("PillarGrade").values())
+    feedback = sum(TEXT_LIMITS.of("EvaluationFeedback").values())
+    recommendation = TEXT_LIMITS("Recommendation", "action") + Recommendation._meta.get_field("owner").max_length
+    form = evaluation + 4 * pillar + 3 * feedback + 20 * recommendation
+    text = " ".join((settings.BASE_DIR / "docs" / "security.md").read_text().split())
+    assert f"at most {evaluation:,} characters of text) and the changed part (a pillar at most {pillar:,}" in text
+    assert f"feedback {feedback:,}, a recommendation {recommendation:,})" in text
+    assert f"20 × {form:,} characters" in text
