@@ -394,9 +394,9 @@ def evaluation_save_draft(
             value = value if value is not None or name == "evaluation_date" else ""
             changed |= getattr(locked, name) != value
             setattr(locked, name, value)
-    if locked.status == Status.ALLOCATED:
+    if locked.status == Status.ALLOCATED or locked.draft_saved_at is None:
         locked.status = Status.IN_PROGRESS
-        changed = True
+        changed = True  # the first draft
     _clean(locked, [*DRAFT_FIELDS, "status"])
 
     existing_pillars = {item.pillar: item for item in locked.pillar_grades.all()}
