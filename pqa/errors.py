@@ -1,4 +1,5 @@
-"""The error pages: 400, 403 (a refused form token too), 404 and 500, in the trust's look.
+"""The error pages: 400, 403 (a refused form token too), 404, 413 (too large) and 500, in the
+trust's look.
 
 Rendered from the template and the trust's name alone, never with the request's context
 processors: those read the session and the signed-in person, which is the database, and a 500

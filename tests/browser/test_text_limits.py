@@ -7,7 +7,12 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from evaluations.limits import TEXT_LIMITS
-from tests.browser.test_evaluator_journey import PASSWORD, browser_context_args, evaluation, sign_in  # noqa: F401
+from tests.browser import test_evaluator_journey as journey
+
+# The journey's evaluator, evaluation and window, and its way of signing in.
+evaluation = journey.evaluation
+browser_context_args = journey.browser_context_args
+sign_in = journey.sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +23,7 @@ def test_a_box_counts_its_characters_and_over_the_limit_nothing_is_lost(
     evaluation,
     artifacts,
     axe_check,
-    csp_violations,  # noqa: F811
+    csp_violations,
 ):
     limit = TEXT_LIMITS("Evaluation", "strengths")
     sign_in(page, live_server.url, f"/evaluations/{evaluation.pk}/form/")
