@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from evaluations.limits import TEXT_LIMITS
 from evaluations.validators import validate_child_ref, validate_reference
 from pqa.case_ids import child_key, child_key_expression
 from pqa.models import Team
@@ -101,7 +102,9 @@ class Cycle(models.Model):
 
     quarter = models.CharField(max_length=10, validators=[validate_quarter], help_text="For example 2025-26-Q1.")
     type = models.CharField(max_length=20, choices=CycleType.choices, default=CycleType.TRUST_WIDE)
-    title = models.CharField(max_length=120, blank=True, help_text="Optional, e.g. the theme of a thematic audit.")
+    title = models.CharField(
+        max_length=TEXT_LIMITS("Cycle", "title"), blank=True, help_text="Optional, e.g. the theme of a thematic audit."
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -123,6 +126,7 @@ class Cycle(models.Model):
         ordering = ["-quarter", "type", "title"]
         constraints = [
             models.UniqueConstraint(fields=["quarter", "type", "title"], name="cycle_unique_round"),
+            TEXT_LIMITS.constraint("Cycle"),
         ]
 
     def __str__(self) -> str:
@@ -171,7 +175,9 @@ class Evaluation(models.Model):
         validators=[validate_child_ref],
         help_text="The id in the case management system. Never a name.",
     )
-    practitioner = models.CharField(max_length=120, help_text="Staff id or name of the practitioner.")
+    practitioner = models.CharField(
+        max_length=TEXT_LIMITS("Evaluation", "practitioner"), help_text="Staff id or name of the practitioner."
+    )
     evaluator = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="evaluations")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ALLOCATED)
@@ -193,10 +199,10 @@ class Evaluation(models.Model):
         "equality, diversity and inclusion considered", max_length=8, choices=Answer.choices, blank=True
     )
     fathers_included = models.CharField(max_length=16, choices=FathersIncluded.choices, blank=True)
-    strengths = models.TextField(blank=True)
-    areas_for_development = models.TextField(blank=True)
+    strengths = TEXT_LIMITS.text_field("Evaluation", "strengths", blank=True)
+    areas_for_development = TEXT_LIMITS.text_field("Evaluation", "areas_for_development", blank=True)
     safeguarding_concern = models.BooleanField("immediate safeguarding concern", default=False)
-    safeguarding_description = models.TextField(blank=True)
+    safeguarding_description = TEXT_LIMITS.text_field("Evaluation", "safeguarding_description", blank=True)
     safeguarding_reported_at = models.DateTimeField(null=True, blank=True)
     # A reported concern is acknowledged once, by a manager of the team or the Practice Hub.
     safeguarding_acknowledged_by = models.ForeignKey(
@@ -204,9 +210,9 @@ class Evaluation(models.Model):
     )
     safeguarding_acknowledged_at = models.DateTimeField(null=True, blank=True)
 
-    child_age_band = models.CharField(max_length=40, blank=True)
-    child_gender = models.CharField(max_length=40, blank=True)
-    child_ethnicity = models.CharField(max_length=80, blank=True)
+    child_age_band = models.CharField(max_length=TEXT_LIMITS("Evaluation", "child_age_band"), blank=True)
+    child_gender = models.CharField(max_length=TEXT_LIMITS("Evaluation", "child_gender"), blank=True)
+    child_ethnicity = models.CharField(max_length=TEXT_LIMITS("Evaluation", "child_ethnicity"), blank=True)
 
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -258,6 +264,7 @@ class Evaluation(models.Model):
                 name="safeguarding_acknowledged_with_who_and_when",
                 violation_error_message="An acknowledgement needs a reported concern, who acknowledged it and when.",
             ),
+            TEXT_LIMITS.constraint("Evaluation"),
         ]
 
     def __str__(self) -> str:
@@ -297,14 +304,21 @@ class PillarGrade(models.Model):
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="pillar_grades")
     pillar = models.CharField(max_length=20, choices=Pillar.choices)
-    tell_me = models.TextField("tell me", blank=True, help_text="The practitioner's account.")
-    show_me = models.TextField("show me", blank=True, help_text="The evidence seen in the child's record.")
+    tell_me = TEXT_LIMITS.text_field(
+        "PillarGrade", "tell_me", "tell me", blank=True, help_text="The practitioner's account."
+    )
+    show_me = TEXT_LIMITS.text_field(
+        "PillarGrade", "show_me", "show me", blank=True, help_text="The evidence seen in the child's record."
+    )
     grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "pillar"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "pillar"], name="one_grade_per_pillar")]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "pillar"], name="one_grade_per_pillar"),
+            TEXT_LIMITS.constraint("PillarGrade"),
+        ]
         indexes = [models.Index(fields=["pillar", "grade"], name="pillargrade_pillar_grade_idx")]
 
     def __str__(self) -> str:
@@ -323,7 +337,9 @@ class EvaluationFeedback(models.Model):
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="feedback_gathered")
     respondent = models.CharField(max_length=20, choices=Respondent.choices)
     spoken_to = models.BooleanField(null=True, blank=True)
-    not_spoken_reason = models.CharField("why not", max_length=300, blank=True)
+    not_spoken_reason = models.CharField(
+        "why not", max_length=TEXT_LIMITS("EvaluationFeedback", "not_spoken_reason"), blank=True
+    )
     understood_why = models.CharField(
         "understood why we are involved", max_length=8, choices=Answer.choices, blank=True
     )
@@ -331,12 +347,15 @@ class EvaluationFeedback(models.Model):
     needs_understood = models.CharField(
         "practitioner understands their needs", max_length=8, choices=Answer.choices, blank=True
     )
-    quote = models.TextField(max_length=600, blank=True, help_text="A short quote, with no names.")
+    quote = TEXT_LIMITS.text_field("EvaluationFeedback", "quote", blank=True, help_text="A short quote, with no names.")
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["evaluation", "respondent"]
-        constraints = [models.UniqueConstraint(fields=["evaluation", "respondent"], name="one_feedback_per_respondent")]
+        constraints = [
+            models.UniqueConstraint(fields=["evaluation", "respondent"], name="one_feedback_per_respondent"),
+            TEXT_LIMITS.constraint("EvaluationFeedback"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.get_respondent_display()}"
@@ -356,10 +375,13 @@ class Moderation(models.Model):
     )
     moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
-    rationale = models.TextField(blank=True)
+    rationale = TEXT_LIMITS.text_field("Moderation", "rationale", blank=True)
     moderated_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
     history = HistoricalRecords()
+
+    class Meta:
+        constraints = [TEXT_LIMITS.constraint("Moderation")]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.get_outcome_display()}"
@@ -381,7 +403,7 @@ class Recommendation(models.Model):
         DONE = "done", "Done"
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recommendations")
-    action = models.TextField()
+    action = TEXT_LIMITS.text_field("Recommendation", "action")
     owner = models.CharField(max_length=120, help_text="Who will do it, e.g. the team manager.")
     due_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
@@ -393,6 +415,7 @@ class Recommendation(models.Model):
     class Meta:
         ordering = ["evaluation", "created_at", "pk"]
         indexes = [models.Index(fields=["status", "due_date"], name="recommendation_open_due_idx")]
+        constraints = [TEXT_LIMITS.constraint("Recommendation")]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.action[:60]}"
@@ -409,13 +432,16 @@ class RevisitFinding(models.Model):
     made_difference = models.CharField(
         "did it make a difference for the child", max_length=8, choices=Answer.choices, blank=True
     )
-    note = models.TextField(max_length=600, blank=True, help_text="What you saw. Case ids only, no names.")
+    note = TEXT_LIMITS.text_field(
+        "RevisitFinding", "note", blank=True, help_text="What you saw. Case ids only, no names."
+    )
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["revisit", "recommendation"]
         constraints = [
             models.UniqueConstraint(fields=["revisit", "recommendation"], name="one_finding_per_recommendation"),
+            TEXT_LIMITS.constraint("RevisitFinding"),
         ]
 
     def __str__(self) -> str:

@@ -401,29 +401,30 @@ def evaluation_save_draft(
 ) -> Evaluation:
     """Save the evaluator's work as it stands, complete or not. Refuses (ConcurrentEditError)
     if the evaluation changed since `expected_version`, and (ValidationError, nothing written)
-    a value the model does not allow. A safeguarding concern with a description is sent to
-    the team manager and the Practice Hub the first time it is saved."""
+    a value the model does not allow, a text longer than its limit included. A safeguarding
+    concern with a description is sent to the team manager and the Practice Hub the first
+    time it is saved. Writes only what changed: an autosave of the same page again writes no
+    row and no history, and keeps the version."""
     locked = _lock_for_edit(
         evaluation=evaluation, actor=actor, expected_version=expected_version, editor_token=editor_token
     )
+    changed = False
     for name in DRAFT_FIELDS:
         if name in fields:
             value = fields[name]
-            setattr(locked, name, value if value is not None or name == "evaluation_date" else "")
-    if locked.status == Status.ALLOCATED:
+            value = value if value is not None or name == "evaluation_date" else ""
+            changed |= getattr(locked, name) != value
+            setattr(locked, name, value)
+    if locked.status == Status.ALLOCATED or locked.draft_saved_at is None:
         locked.status = Status.IN_PROGRESS
-    locked.draft_saved_at = timezone.now()
-    locked.draft_editor_token = editor_token[:64]
-    version_bump(locked)
+        changed = True  # the first draft
     _clean(locked, [*DRAFT_FIELDS, "status"])
-    _attribute(locked, actor)
-    locked.save()
 
     existing_pillars = {item.pillar: item for item in locked.pillar_grades.all()}
     for pillar, values in (pillars or {}).items():
         grade = existing_pillars.get(pillar) or PillarGrade(evaluation=locked, pillar=Pillar(pillar))
         wanted = {name: values[name] or "" for name in PILLAR_FIELDS if name in values}
-        _update_if_changed(grade, wanted, actor, fields=PILLAR_FIELDS, prefix=f"pillar-{pillar}")
+        changed |= _update_if_changed(grade, wanted, actor, fields=PILLAR_FIELDS, prefix=f"pillar-{pillar}")
 
     existing_feedback = {item.respondent: item for item in locked.feedback_gathered.all()}
     for respondent, values in (feedback or {}).items():
@@ -435,14 +436,20 @@ def evaluation_save_draft(
             for name in FEEDBACK_FIELDS
             if name in values
         }
-        _update_if_changed(item, wanted, actor, fields=FEEDBACK_FIELDS, prefix=f"feedback-{respondent}")
+        changed |= _update_if_changed(item, wanted, actor, fields=FEEDBACK_FIELDS, prefix=f"feedback-{respondent}")
 
     if recommendations is not None:
-        _replace_recommendations(locked, recommendations, actor)
+        changed |= _replace_recommendations(locked, recommendations, actor)
 
     if findings:
-        _save_findings(locked, findings, actor)
+        changed |= _save_findings(locked, findings, actor)
 
+    if changed:
+        locked.draft_saved_at = timezone.now()
+        locked.draft_editor_token = editor_token[:64]
+        version_bump(locked)
+        _attribute(locked, actor)
+        locked.save()
     _report_safeguarding_concern(locked, actor)
     return locked
 
@@ -461,15 +468,16 @@ def _update_if_changed(
     return True
 
 
-def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> None:
+def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str, object]], actor: User) -> bool:
     # While the evaluation is a draft its recommendations are the rows on the form, in order.
     wanted = [row for row in rows if any(row.get(name) for name in RECOMMENDATION_FIELDS)]
     existing = list(evaluation.recommendations.order_by("pk"))
+    changed = len(existing) > len(wanted)
     for index, row in enumerate(wanted):
         item = existing[index] if index < len(existing) else Recommendation(evaluation=evaluation)
         values = {name: row.get(name) or ("" if name != "due_date" else None) for name in RECOMMENDATION_FIELDS}
         # A draft's recommendation may still lack its action or owner: submit asks for them.
-        _update_if_changed(
+        changed |= _update_if_changed(
             item,
             values,
             actor,
@@ -480,6 +488,7 @@ def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str,
     for item in existing[len(wanted) :]:
         _attribute(item, actor)
         item.delete()
+    return changed
 
 
 def _report_safeguarding_concern(evaluation: Evaluation, actor: User) -> None:
@@ -700,7 +709,7 @@ def revisits_allocate(
     return evaluations_allocate(cycle=cycle, requests=requests, actor=actor)
 
 
-def _save_findings(evaluation: Evaluation, rows: Mapping[int, Mapping[str, object]], actor: User) -> None:
+def _save_findings(evaluation: Evaluation, rows: Mapping[int, Mapping[str, object]], actor: User) -> bool:
     # A finding is about a recommendation of the evaluation revisited, and no other.
     checked = set(
         Recommendation.objects.filter(evaluation_id=evaluation.revisit_of_id).values_list("pk", flat=True)
@@ -711,6 +720,7 @@ def _save_findings(evaluation: Evaluation, rows: Mapping[int, Mapping[str, objec
     if unknown:
         raise ValidationError("A finding can only be about a recommendation of the evaluation revisited.")
     existing = {item.recommendation_id: item for item in evaluation.findings.all()}
+    changed = False
     for recommendation_id, values in rows.items():
         item = existing.get(int(recommendation_id)) or RevisitFinding(
             revisit=evaluation, recommendation_id=int(recommendation_id)
@@ -718,7 +728,8 @@ def _save_findings(evaluation: Evaluation, rows: Mapping[int, Mapping[str, objec
         wanted = {name: values[name] or "" for name in FINDING_FIELDS if name in values}
         if item.pk is None and not any(wanted.values()):
             continue  # nothing found yet: no row, no history
-        _update_if_changed(item, wanted, actor, fields=FINDING_FIELDS, prefix=f"finding-{recommendation_id}")
+        changed |= _update_if_changed(item, wanted, actor, fields=FINDING_FIELDS, prefix=f"finding-{recommendation_id}")
+    return changed
 
 
 def _finding_problems(evaluation: Evaluation) -> list[Problem]:

@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from pqa import audit, registry
-from pqa.errors import bad_request_page
+from pqa.errors import (
+    TOO_MANY_FIELDS,
+    bad_request_page,
+    form_too_large_message,
+    request_too_large_message,
+    too_large_page,
+)
 from pqa.two_factor import two_factor_required
 from pqa.validators import request_control_character_problem
 
@@ -116,3 +123,52 @@ class ResponseHeadersMiddleware:
         add_never_cache_headers(response)
         response.headers.setdefault("Permissions-Policy", settings.PQA_PERMISSIONS_POLICY)
         return response
+
+
+def _content_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0  # as Django reads it: no body
+
+
+def request_size_problem(request) -> tuple[int, str] | None:
+    """(status, message) when the request carries more than PQA takes, else None: a body over
+    PQA_MAX_REQUEST_BYTES (by its Content-Length, before any of it is read); form fields over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, or more fields or files than DATA_UPLOAD_MAX_NUMBER_FIELDS and
+    _FILES (found by parsing the form, which every view would do next)."""
+    if _content_length(request) > settings.PQA_MAX_REQUEST_BYTES:
+        return 413, request_too_large_message()
+    if request.method != "POST":
+        return None
+    try:
+        request.POST  # noqa: B018 - parsed here, once, with Django's limits
+        request.FILES  # noqa: B018
+    except RequestDataTooBig:
+        return 413, form_too_large_message()
+    except (TooManyFieldsSent, TooManyFilesSent):
+        return 400, TOO_MANY_FIELDS
+    return None
+
+
+class RequestSizeMiddleware:
+    """A request larger than PQA takes (settings: PQA_MAX_REQUEST_BYTES and DATA_UPLOAD_*) is
+    refused before any view or other middleware reads it: the trust's 413 page (400 for too
+    many fields), or the message as JSON for scripts (the autosave shows it, and keeps the
+    text on the page). Django alone would answer a bare 400, or read a huge upload to disk."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        problem = request_size_problem(request)
+        if problem is None:
+            return None
+        status, message = problem
+        name = request.resolver_match.view_name if request.resolver_match else ""
+        if registry.is_json_endpoint(name) or _wants_json(request):
+            return JsonResponse({"error": message}, status=status)
+        return too_large_page(message) if status == 413 else bad_request_page(message)

@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "pqa.middleware.ResponseHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # A body larger than PQA takes is a 413 (413 JSON for scripts), before anything reads it.
+    "pqa.middleware.RequestSizeMiddleware",
     # A control character in any query or form parameter is a 400 naming the field, before
     # any view (or the CSRF check) reads it.
     "pqa.middleware.ControlCharacterMiddleware",
@@ -197,9 +199,21 @@ WHITENOISE_ADD_HEADERS_FUNCTION = _static_file_headers
 CRISPY_ALLOWED_TEMPLATE_PACKS = ["gds"]
 CRISPY_TEMPLATE_PACK = "gds"
 
-# Uploaded CSV files are read in memory; a larger history comes in by the command.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# --- How much one request may carry (docs/security.md, "Bounded input") -----------------
+# The whole body: an import file at the most pqa.spreadsheets reads (MAX_BYTES, 20 MB) and
+# the form around it. Anything larger is a 413 before a byte of it is read
+# (pqa.middleware.RequestSizeMiddleware).
+PQA_MAX_REQUEST_BYTES = 21 * 1024 * 1024
+# A form's fields, files apart: every text field has a limit (evaluations/limits.py), and the
+# largest form at its limits (a pasted list of 300,000 characters, or the sit-alongside form)
+# fits many times over, even percent-encoded. More is refused with a 413 naming the limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024 * 1024
+# Uploaded files above this are kept in a temporary file rather than in the worker's memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# The sit-alongside form posts about 120 fields; an admin page with a long list a few hundred.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
+# No form takes more than one file.
+DATA_UPLOAD_MAX_NUMBER_FILES = 5
 
 # --- E-mail -----------------------------------------------------------------
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -13,12 +13,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from evaluations import allocation_lists
+from evaluations.limits import PASTED_LIST_CHARACTERS, TEXT_LIMITS
 from evaluations.models import Cycle, CycleType
 from evaluations.selectors import people_who_evaluate
 from pqa.case_ids import child_key, child_key_expression, validate_child_ref
 from pqa.forms import DateField, example_date_hint
 from pqa.models import Team, User
 from pqa.quarters import Quarter, QuarterError
+from pqa.text_limits import counted, too_long_message
 
 
 def _helper(*fields, submit: str) -> FormHelper:
@@ -84,7 +86,8 @@ class CycleForm(forms.Form):
     )
     title = forms.CharField(
         label="Title (optional)",
-        max_length=120,
+        max_length=TEXT_LIMITS("Cycle", "title"),
+        error_messages={"max_length": too_long_message("The title", TEXT_LIMITS("Cycle", "title"))},
         required=False,
         help_text="For example the theme of a thematic audit. "
         "Needed to tell apart two cycles of one type in a quarter.",
@@ -97,7 +100,7 @@ class CycleForm(forms.Form):
         self.helper = _helper(
             Field.text("quarter", field_width=10),
             Field.radios("type", legend_size=Size.SMALL),
-            Field.text("title"),
+            counted(self, "title", threshold=75),
             submit="Open the cycle",
         )
 
@@ -132,9 +135,12 @@ class AllocateOneForm(forms.Form):
     )
     practitioner = forms.CharField(
         label="Practitioner",
-        max_length=120,
+        max_length=TEXT_LIMITS("Evaluation", "practitioner"),
         help_text="Staff id or name of the practitioner.",
-        error_messages={"required": "Enter the practitioner"},
+        error_messages={
+            "required": "Enter the practitioner",
+            "max_length": too_long_message("The practitioner", TEXT_LIMITS("Evaluation", "practitioner")),
+        },
     )
     team = TeamChoiceField(
         queryset=Team.objects.all(), label="Team", empty_label="Choose the team", error_messages=CHOOSE_TEAM
@@ -153,7 +159,7 @@ class AllocateOneForm(forms.Form):
         self.fields["evaluator"].queryset = people_who_evaluate()
         self.helper = _helper(
             Field.text("child_ref", field_width=20),
-            Field.text("practitioner", field_width=20),
+            counted(self, "practitioner", threshold=75, field_width=20),
             Field.select("team"),
             Field.select("evaluator"),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),
@@ -191,6 +197,10 @@ class AllocateListForm(forms.Form):
     rows = forms.CharField(
         label="Paste the list",
         required=False,
+        max_length=PASTED_LIST_CHARACTERS,
+        error_messages={
+            "max_length": too_long_message("The pasted list", PASTED_LIST_CHARACTERS) + ": upload it as a file instead"
+        },
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
         help_text=LIST_HELP,
     )
@@ -210,7 +220,7 @@ class AllocateListForm(forms.Form):
         self.cycle = cycle
         self.requests = []
         self.helper = _helper(
-            Field.textarea("rows", rows=10),
+            counted(self, "rows", threshold=90, rows=10),
             Field("file", accept=",".join(allocation_lists.FILE_TYPES)),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),
             submit="Allocate these evaluations",
@@ -260,7 +270,11 @@ class AllocateListForm(forms.Form):
 class AllocateSampleForm(forms.Form):
     cases = forms.CharField(
         label="Paste the open cases",
-        error_messages={"required": "Paste the list of open cases"},
+        max_length=PASTED_LIST_CHARACTERS,
+        error_messages={
+            "required": "Paste the list of open cases",
+            "max_length": too_long_message("The list of open cases", PASTED_LIST_CHARACTERS) + ": paste fewer cases",
+        },
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false"}),
         help_text="One case a line: child_ref, practitioner, service_area, team. Separate the columns with commas "
         "or tabs: copying rows from Excel gives tabs. A header row is optional.",
@@ -291,7 +305,7 @@ class AllocateSampleForm(forms.Form):
         self.open_cases = []
         self.fields["evaluators"].queryset = people_who_evaluate()
         self.helper = _helper(
-            Field.textarea("cases", rows=10),
+            counted(self, "cases", threshold=90, rows=10),
             Field.text("per_team", field_width=3),
             Field.checkboxes("evaluators", legend_size=Size.SMALL, small=True),
             Field("due_date", context={"legend_size": Size.for_legend(Size.SMALL)}),

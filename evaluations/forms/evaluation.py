@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from django import forms
 
 from evaluations import selectors
+from evaluations.limits import TEXT_LIMITS
 from evaluations.models import (
     GRADE_DESCRIPTORS,
     PILLAR_PROMPTS,
@@ -22,6 +23,7 @@ from evaluations.models import (
 )
 from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, FINDING_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
 from pqa.forms import DateField, example_date_hint
+from pqa.text_limits import too_long_message
 
 
 def _radios(choices, label: str, help_text: str = "") -> forms.ChoiceField:
@@ -30,14 +32,27 @@ def _radios(choices, label: str, help_text: str = "") -> forms.ChoiceField:
     )
 
 
-def _text(label: str, help_text: str = "", rows: int = 4, max_length: int | None = None) -> forms.CharField:
+def _text(label: str, help_text: str = "", rows: int = 4, *, limit: tuple[str, str]) -> forms.CharField:
+    """A free-text answer, as long as its model field allows (evaluations/limits.py); the page
+    shows the limit as a GOV.UK character count (templates/includes/govuk_field.html)."""
+    return _line(label, help_text, limit=limit, widget=forms.Textarea(attrs={"rows": rows}))
+
+
+def _line(label: str, help_text: str = "", *, limit: tuple[str, str], widget=None) -> forms.CharField:
+    max_length = TEXT_LIMITS(*limit)
     return forms.CharField(
         required=False,
         label=label,
         help_text=help_text,
         max_length=max_length,
-        widget=forms.Textarea(attrs={"rows": rows}),
+        widget=widget,
+        error_messages={"max_length": too_long_message(label, max_length)},
     )
+
+
+def _name_in_message(field: forms.CharField, label: str) -> None:
+    """Say which pillar or person a too-long answer is about: the summary lists four 'Tell me's."""
+    field.error_messages = {**field.error_messages, "max_length": too_long_message(label, field.max_length)}
 
 
 # The version the page was drawn from is hidden, so anything outside what a version column
@@ -67,21 +82,25 @@ class EvaluationForm(forms.ModelForm):
         "For example the child's identity, culture, language, faith, disability.",
     )
     fathers_included = _radios(FathersIncluded.choices, "Were fathers included?")
-    strengths = _text("Strengths", "What is working well in this child's case.")
-    areas_for_development = _text("Areas for development", "What would make the practice better.")
+    strengths = _text("Strengths", "What is working well in this child's case.", limit=("Evaluation", "strengths"))
+    areas_for_development = _text(
+        "Areas for development",
+        "What would make the practice better.",
+        limit=("Evaluation", "areas_for_development"),
+    )
     safeguarding_concern = forms.BooleanField(
         required=False,
         label="I found an immediate safeguarding concern",
         help_text="The team manager and the Practice Hub are told at once when you save.",
     )
     safeguarding_description = _text(
-        "Describe the safeguarding concern", "What you found and what has been done so far. Case ids only, no names."
+        "Describe the safeguarding concern",
+        "What you found and what has been done so far. Case ids only, no names.",
+        limit=("Evaluation", "safeguarding_description"),
     )
-    child_age_band = forms.CharField(
-        required=False, label="Child's age band", max_length=40, help_text="For example 11–15."
-    )
-    child_gender = forms.CharField(required=False, label="Child's gender", max_length=40)
-    child_ethnicity = forms.CharField(required=False, label="Child's ethnicity", max_length=80)
+    child_age_band = _line("Child's age band", "For example 11–15.", limit=("Evaluation", "child_age_band"))
+    child_gender = _line("Child's gender", limit=("Evaluation", "child_gender"))
+    child_ethnicity = _line("Child's ethnicity", limit=("Evaluation", "child_ethnicity"))
 
     class Meta:
         model = Evaluation
@@ -92,8 +111,10 @@ class EvaluationForm(forms.ModelForm):
 
 
 class PillarForm(forms.Form):
-    tell_me = _text("Tell me", "The practitioner's account of the work with the child.", rows=5)
-    show_me = _text("Show me", "The evidence you saw in the child's record.", rows=5)
+    tell_me = _text(
+        "Tell me", "The practitioner's account of the work with the child.", rows=5, limit=("PillarGrade", "tell_me")
+    )
+    show_me = _text("Show me", "The evidence you saw in the child's record.", rows=5, limit=("PillarGrade", "show_me"))
     grade = _radios(Grade.choices, "Grade")
 
     def __init__(self, *args, pillar: Pillar, **kwargs):
@@ -101,6 +122,8 @@ class PillarForm(forms.Form):
         self.pillar = pillar
         self.prompt = PILLAR_PROMPTS[pillar]
         self.fields["grade"].label = f"Grade for {pillar.label.lower()}"
+        for name in ("tell_me", "show_me"):
+            _name_in_message(self.fields[name], f"{self.fields[name].label} for {pillar.label.lower()}")
 
 
 class FeedbackForm(forms.Form):
@@ -112,19 +135,24 @@ class FeedbackForm(forms.Form):
         widget=forms.RadioSelect,
         label="Did you speak to them?",
     )
-    not_spoken_reason = forms.CharField(required=False, max_length=300, label="If not, why not?")
+    not_spoken_reason = _line("If not, why not?", limit=("EvaluationFeedback", "not_spoken_reason"))
     understood_why = _radios(Answer.choices, "Do they understand why the Trust is involved?")
     involved_in_decisions = _radios(Answer.choices, "Are they involved in decisions?")
     needs_understood = _radios(Answer.choices, "Does the practitioner understand their needs?")
-    quote = _text("What they said", "A short quote in their words. No names.", rows=2, max_length=600)
+    quote = _text(
+        "What they said", "A short quote in their words. No names.", rows=2, limit=("EvaluationFeedback", "quote")
+    )
 
     def __init__(self, *args, respondent: Respondent, **kwargs):
         super().__init__(*args, prefix=f"feedback-{respondent.value}", **kwargs)
         self.respondent = respondent
+        who = respondent.label.lower()
+        _name_in_message(self.fields["not_spoken_reason"], f"Why the {who} was not spoken to")
+        _name_in_message(self.fields["quote"], f"What the {who} said")
 
 
 class RecommendationForm(forms.Form):
-    action = _text("Action", "What needs to happen, for the child.", rows=2)
+    action = _text("Action", "What needs to happen, for the child.", rows=2, limit=("Recommendation", "action"))
     owner = forms.CharField(required=False, max_length=120, label="Owner", help_text="Who will do it.")
     due_date = DateField(label="Due date", help_text=example_date_hint(days_from_today=28))
 
@@ -134,7 +162,7 @@ class RevisitFindingForm(forms.Form):
 
     done = _radios(Answer.choices, "Was it done?")
     made_difference = _radios(Answer.choices, "Did it make a difference for the child?")
-    note = _text("What you found (optional)", "Case ids only, no names.", rows=2, max_length=600)
+    note = _text("What you found (optional)", "Case ids only, no names.", rows=2, limit=("RevisitFinding", "note"))
 
     def __init__(self, *args, recommendation, number: int, **kwargs):
         super().__init__(*args, prefix=f"finding-{recommendation.pk}", **kwargs)

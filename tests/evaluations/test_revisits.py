@@ -291,7 +291,7 @@ def test_a_finding_note_is_kept_to_600_characters(client_for, evaluator, origina
     data[f"finding-{first.pk}-note"] = "x" * 601
     response = client_for(evaluator).post(reverse("evaluations:form", args=[revisit.pk]), data)
     assert response.status_code == 400
-    assert "Ensure this value has at most 600 characters" in response.text
+    assert "What you found (optional) must be 600 characters or less" in response.text
 
 
 def test_returning_a_revisit_marks_the_recommendations_it_found_done_as_done(client_for, evaluator, original, revisit):

@@ -88,7 +88,13 @@
         showSignIn();
         return null;
       }
-      return response.json().then(function (body) { return { status: response.status, body: body }; });
+      // A refusal by something in front of PQA (a proxy's 413) is not JSON: still say what happened.
+      return response.text().then(function (text) {
+        var body = null;
+        try { body = JSON.parse(text); } catch (error) { body = null; }
+        if (!body || typeof body !== "object") body = { error: refusal(response.status) };
+        return { status: response.status, body: body };
+      });
     }).then(function (result) {
       if (!result) return;
       if (result.status === 200) {
@@ -99,6 +105,8 @@
         say(result.body.error);
         if (result.body.not_saved_url) showLink("autosave-compare", result.body.not_saved_url, "Compare your version with the saved one");
       } else {
+        // Refused (an answer longer than its limit, say): nothing was saved, and the text stays
+        // in its box and in this tab's copy, to be shortened; the next change is sent again.
         say(result.body.error + " " + (result.body.problems || []).join(" "));
       }
     }).catch(function () {
@@ -108,6 +116,14 @@
     }).finally(function () {
       saving = false;
     });
+  }
+
+  function refusal(status) {
+    if (status === 413) {
+      return "This page holds more text than PQA takes in one save, so nothing was saved. " +
+        "Shorten the longest answers: each box shows its limit. Your text is kept on this page.";
+    }
+    return "PQA could not save your draft (error " + status + "). Your work is kept on this page.";
   }
 
   function schedule(delay) {
