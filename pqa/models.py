@@ -175,4 +175,3 @@ class EditConflict(models.Model):
 # --- KPIs (the performance side): defined in pqa/kpis/models.py, part of this app ---------
 
 from pqa.kpis.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: E402, F401
-

@@ -93,6 +93,7 @@ class IndicatorTarget(models.Model):
             models.CheckConstraint(
                 condition=models.Q(tolerance_low__lte=models.F("target"), target__lte=models.F("tolerance_high")),
                 name="indicatortarget_target_inside_tolerance",
+                violation_error_message="The target must be inside its tolerance band (its edges included).",
             ),
         ]
 
@@ -145,6 +146,7 @@ class IndicatorValue(models.Model):
                 condition=models.Q(numerator__isnull=True, denominator__isnull=True)
                 | models.Q(numerator__isnull=False, denominator__gt=0),
                 name="indicatorvalue_numerator_with_denominator",
+                violation_error_message="Give a numerator with its denominator (above 0), or neither.",
             ),
         ]
         indexes = [models.Index(fields=["month"], name="indicatorvalue_month_idx")]

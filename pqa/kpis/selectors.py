@@ -60,6 +60,14 @@ class Judged:
     def direction_label(self) -> str | None:
         return rules.DIRECTION_LABELS.get(self.direction)
 
+    @property
+    def movement(self) -> str | None:
+        """Which way the value itself moved ("up", "down", "same"): the arrow. Whether that is
+        good is the direction, by the polarity."""
+        if self.value is None or self.previous is None:
+            return None
+        return "same" if self.value == self.previous else ("up" if self.value > self.previous else "down")
+
 
 def _band_of(targets: list[IndicatorTarget] | list[Band], month: dt.date) -> Band | None:
     """The band a month is judged against: its own financial year's target, or else the
@@ -170,9 +178,7 @@ def indicator_months(indicator: Indicator, *, last: dt.date, count: int = 12) ->
     for record in records.values():
         record.indicator = indicator
     return [
-        judge(
-            indicator, month, _band_of(targets, month), records.get(month), records.get(rules.add_months(month, -1))
-        )
+        judge(indicator, month, _band_of(targets, month), records.get(month), records.get(rules.add_months(month, -1)))
         for month in months
     ]
 

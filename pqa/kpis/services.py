@@ -43,12 +43,14 @@ def _save_targets(indicator: Indicator, targets, actor) -> bool:
     for row, values in targets:
         if values is None:
             if row.pk:
-                _attribute(row, actor)
-                row.delete()
+                target = IndicatorTarget.objects.get(pk=row.pk, indicator=indicator)
+                _attribute(target, actor)
+                target.delete()
                 changed = True
             continue
         _unknown(values, TARGET_FIELDS, "a target")
-        target = row if row.pk else IndicatorTarget()
+        # Read again: a form may already have written its values onto the row it was given.
+        target = IndicatorTarget.objects.get(pk=row.pk, indicator=indicator) if row.pk else IndicatorTarget()
         target.indicator = indicator
         differences = [name for name, value in values.items() if getattr(target, name) != value]
         if target.pk and not differences:

@@ -182,7 +182,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['indicator__code', 'year'],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'year'), name='indicatortarget_one_per_year'), models.CheckConstraint(condition=models.Q(('target__lte', models.F('tolerance_high')), ('tolerance_low__lte', models.F('target'))), name='indicatortarget_target_inside_tolerance')],
+                'constraints': [models.UniqueConstraint(fields=('indicator', 'year'), name='indicatortarget_one_per_year'), models.CheckConstraint(condition=models.Q(('target__lte', models.F('tolerance_high')), ('tolerance_low__lte', models.F('target'))), name='indicatortarget_target_inside_tolerance', violation_error_message='The target must be inside its tolerance band (its edges included).')],
             },
         ),
         migrations.CreateModel(
@@ -204,7 +204,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['indicator__code', '-month'],
                 'indexes': [models.Index(fields=['month'], name='indicatorvalue_month_idx')],
-                'constraints': [models.UniqueConstraint(fields=('indicator', 'month'), name='indicatorvalue_one_per_month'), models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True)), models.Q(('denominator__gt', 0), ('numerator__isnull', False)), _connector='OR'), name='indicatorvalue_numerator_with_denominator')],
+                'constraints': [models.UniqueConstraint(fields=('indicator', 'month'), name='indicatorvalue_one_per_month'), models.CheckConstraint(condition=models.Q(models.Q(('denominator__isnull', True), ('numerator__isnull', True)), models.Q(('denominator__gt', 0), ('numerator__isnull', False)), _connector='OR'), name='indicatorvalue_numerator_with_denominator', violation_error_message='Give a numerator with its denominator (above 0), or neither.')],
             },
         ),
         migrations.RunPython(load_indicators, unload_indicators),

@@ -164,7 +164,12 @@ def test_a_value_or_a_numerator_and_denominator_never_both(given, field):
 
 @pytest.mark.parametrize(
     ("month", "year"),
-    [(dt.date(2018, 4, 1), 2018), (dt.date(2018, 12, 1), 2018), (dt.date(2019, 3, 1), 2018), (dt.date(2019, 4, 1), 2019)],
+    [
+        (dt.date(2018, 4, 1), 2018),
+        (dt.date(2018, 12, 1), 2018),
+        (dt.date(2019, 3, 1), 2018),
+        (dt.date(2019, 4, 1), 2019),
+    ],
 )
 def test_a_month_belongs_to_the_financial_year_starting_in_april(month, year):
     assert rules.financial_year(month) == year
