@@ -10,6 +10,7 @@ indicator and month PQA already has replaces it. Problems are listed as
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -247,7 +248,10 @@ def _check(planned: list[_Planned], existing: dict, problems: _Problems) -> None
 
 def _as_reason(message: str) -> str:
     """A model's sentence ("Give a value.") as a problem's reason, written like the others."""
-    if len(message) > 1 and message[0].isupper() and message[1].islower():
+    first_word = message.split(" ", 1)[0]
+    # "January 2027 has not begun", "KPI01 …": a proper name keeps its capital.
+    proper = first_word in calendar.month_name or (len(first_word) > 1 and first_word.isupper())
+    if len(message) > 1 and message[0].isupper() and not proper:
         message = message[0].lower() + message[1:]
     return message.removesuffix(".")
 

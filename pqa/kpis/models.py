@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -54,7 +54,8 @@ class Indicator(models.Model):
     description = models.TextField(
         max_length=DESCRIPTION_MAX_LENGTH,
         blank=True,
-        validators=[validate_no_control_characters],
+        # A TextField's max_length limits only its form: the validator holds imports and services to it.
+        validators=[MaxLengthValidator(DESCRIPTION_MAX_LENGTH), validate_no_control_characters],
         help_text="The full definition, as the contract words it.",
     )
     version = models.PositiveIntegerField(default=1)
@@ -129,7 +130,9 @@ class IndicatorValue(models.Model):
     national = models.DecimalField("national average", **FIGURE, null=True, blank=True)
     statistical_neighbours = models.DecimalField("statistical neighbours' average", **FIGURE, null=True, blank=True)
     commentary = models.TextField(
-        max_length=COMMENTARY_MAX_LENGTH, blank=True, validators=[validate_no_control_characters]
+        max_length=COMMENTARY_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(COMMENTARY_MAX_LENGTH), validate_no_control_characters],
     )
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
