@@ -61,6 +61,10 @@ class Judged:
         return rules.DIRECTION_LABELS.get(self.direction)
 
     @property
+    def financial_year(self) -> int:
+        return rules.financial_year(self.month)
+
+    @property
     def movement(self) -> str | None:
         """Which way the value itself moved ("up", "down", "same"): the arrow. Whether that is
         good is the direction, by the polarity."""
