@@ -7,12 +7,13 @@ test-artifacts/browser/scorecard-*.png."""
 import re
 
 import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from pqa.kpis.demo import kpi_demo_load
 from pqa.kpis.models import Indicator
 from pqa.models import Role
-from tests.browser.test_role_homes import no_wider_than_the_screen
+from tests.browser.test_role_homes import give_code_if_asked, no_wider_than_the_screen
 from tests.browser.test_security import sign_in
 from tests.factories import UserFactory
 
@@ -84,4 +85,33 @@ def test_a_leader_reads_the_scorecard_and_an_indicators_chart(
         page.screenshot(path=str(artifacts / f"scorecard-indicator-{width}.png"), full_page=True)
         assert no_wider_than_the_screen(page), (width, page.evaluate(WIDEST))
     assert axe_check(page) == []
+    assert csp_violations == []
+
+
+def test_the_practice_hub_enters_a_months_value_with_its_commentary(
+    page: Page, live_server, artifacts, axe_check, csp_violations, transactional_db
+):
+    hub = UserFactory(username="hub", first_name="Hub", last_name="Tester", role=Role.PRACTICE_HUB)
+    TOTPDevice.objects.create(user=hub, name="Phone", confirmed=True)
+    sign_in(page, live_server.url, "hub", path="/pqa/scorecard/KPI02/?month=2018-12")
+    give_code_if_asked(page, hub)
+    page.get_by_role("link", name=re.compile("Enter the value for December 2018")).click()
+    page.get_by_label("Numerator").fill("216")
+    page.get_by_label("Denominator").fill("903")
+    page.get_by_label("Value", exact=True).fill("24")
+    page.get_by_label("Commentary").fill("Re-referrals remain within tolerance.")
+    expect(page.get_by_text(re.compile(r"You have 1,9\d\d characters remaining"))).to_be_visible()
+    page.get_by_role("button", name="Save value").click()
+    # A value and a numerator together: refused, at the value, with everything typed kept.
+    expect(page.get_by_role("alert").get_by_text(re.compile("Give either a value or a numerator"))).to_be_visible()
+    expect(page.get_by_label("Commentary")).to_have_value("Re-referrals remain within tolerance.")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.screenshot(path=str(artifacts / "scorecard-entry-error-390.png"), full_page=True)
+    assert no_wider_than_the_screen(page), page.evaluate(WIDEST)
+    assert axe_check(page) == []
+    page.get_by_label("Value", exact=True).fill("")
+    page.get_by_role("button", name="Save value").click()
+    expect(page.get_by_text("KPI02 for December 2018 saved.")).to_be_visible()
+    expect(page.get_by_text("23.9% (216 of 903)")).to_be_visible()
+    expect(page.get_by_text("Re-referrals remain within tolerance.")).to_be_visible()
     assert csp_violations == []
