@@ -86,7 +86,13 @@ def test_the_core_templates_name_no_app_url():
 
 MENUS = {
     Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
-    Role.MODERATOR: ["My evaluations", "Evaluations", "Grade distribution", "Two-factor authentication"],
+    Role.MODERATOR: [
+        "My evaluations",
+        "Evaluations",
+        "Grade distribution",
+        "KPI scorecard",
+        "Two-factor authentication",
+    ],
     Role.PRACTICE_HUB: [
         "My evaluations",
         "Evaluations",
@@ -94,6 +100,7 @@ MENUS = {
         "Cycles",
         "Import",
         "Grade distribution",
+        "KPI scorecard",
         "Two-factor authentication",
     ],
     Role.TEAM_MANAGER: [
@@ -104,8 +111,16 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
-    Role.LEADER: ["Evaluations", "Grade distribution", "Two-factor authentication"],
-    Role.ADMINISTRATOR: ["Evaluations", "Cycles", "Import", "Grade distribution", "Admin", "Two-factor authentication"],
+    Role.LEADER: ["Evaluations", "Grade distribution", "KPI scorecard", "Two-factor authentication"],
+    Role.ADMINISTRATOR: [
+        "Evaluations",
+        "Cycles",
+        "Import",
+        "Grade distribution",
+        "KPI scorecard",
+        "Admin",
+        "Two-factor authentication",
+    ],
 }
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",
