@@ -122,7 +122,10 @@ def scorecard(month: dt.date) -> list[Judged]:
     )
     records: dict[tuple[int, dt.date], IndicatorValue] = {
         (record.indicator_id, record.month): record
-        for record in IndicatorValue.objects.filter(month__in=[month, previous_month]).select_related("entered_by")
+        # No ordering: the default (by indicator code) would join the indicators again for nothing.
+        for record in IndicatorValue.objects.filter(month__in=[month, previous_month])
+        .select_related("entered_by")
+        .order_by()
     }
     rows = []
     for indicator in indicators:
@@ -177,7 +180,9 @@ def indicator_months(indicator: Indicator, *, last: dt.date, count: int = 12) ->
         record.month: record
         for record in IndicatorValue.objects.filter(
             indicator=indicator, month__gte=rules.add_months(months[0], -1), month__lte=last
-        ).select_related("entered_by")
+        )
+        .select_related("entered_by")
+        .order_by()
     }
     for record in records.values():
         record.indicator = indicator
