@@ -278,3 +278,26 @@ def test_an_administrator_corrects_a_value_in_the_admin(client_for, administrato
     assert response.status_code == 302, response.content.decode()[:3000]
     value.refresh_from_db()
     assert (value.numerator, value.version, value.entered_by) == (Decimal(430), 2, administrator)
+
+
+def test_an_administrator_adds_a_value_in_the_admin_and_the_same_month_twice_is_refused(client_for, administrator):
+    client = client_for(administrator)
+    indicator = Indicator.objects.get(code="KPI10")
+    form = {
+        "indicator": indicator.pk,
+        "month": "2018-12-15",  # any day stands for its month
+        "numerator": "",
+        "denominator": "",
+        "value_typed": "236",
+        "national": "220",
+        "statistical_neighbours": "252",
+        "commentary": "",
+    }
+    response = client.post(reverse("admin:pqa_indicatorvalue_add"), form)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    saved = IndicatorValue.objects.get()
+    assert (saved.month, saved.value, saved.entered_by) == (dt.date(2018, 12, 1), Decimal(236), administrator)
+    again = client.post(reverse("admin:pqa_indicatorvalue_add"), {**form, "value_typed": "240"})
+    assert again.status_code == 200
+    assert "already exists" in again.content.decode()
+    assert IndicatorValue.objects.get().value == Decimal(236)
