@@ -307,3 +307,8 @@ class EditConflictAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "user__email")
     date_hierarchy = "refused_at"
     readonly_fields = [field.name for field in EditConflict._meta.fields]
+
+
+# --- KPIs: their admin lives beside them ---------------------------------------------------
+
+from pqa.kpis import admin as kpis_admin  # noqa: E402, F401 - registers Indicator and IndicatorValue

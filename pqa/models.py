@@ -170,3 +170,8 @@ class EditConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.name} {self.object_id}: version {self.based_on_version} refused for {self.user}"
+
+
+# --- KPIs (the performance side): defined in pqa/kpis/models.py, part of this app ---------
+
+from pqa.kpis.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: E402, F401

@@ -21,6 +21,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),
+    path("pqa/", include("pqa.kpis.urls")),  # entering KPI values (the scorecard is reporting's)
 ]
 
 # Error pages in the trust's look, rendered without the database (pqa/errors.py).

@@ -102,8 +102,18 @@ EXPECTATIONS = {
     "evaluations:revisit_figures": ("get", None, only(READ_ALL)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
+    # The KPI scorecard: read with the reports; values entered by the Practice Hub (and administrators).
+    "reporting:scorecard": ("get", None, only(READ_ALL)),
+    "reporting:scorecard_json": ("get", None, only(READ_ALL)),
+    "reporting:scorecard_indicator": ("get", "indicator", only(READ_ALL)),
+    "kpis:value": ("get", "indicator", only(HUB)),
 }
-QUERY = {"reporting:distribution_json": "?quarter=2025-26-Q1"}
+QUERY = {
+    "reporting:distribution_json": "?quarter=2025-26-Q1",
+    "reporting:scorecard_json": "?month=2018-12",
+    "reporting:scorecard_indicator": "?month=2018-12",
+    "kpis:value": "?month=2018-12",
+}
 
 
 def url_names(resolver=None, namespace=""):
@@ -165,6 +175,7 @@ def world(db):
         "returned": returned.pk,
         "concern": concern.pk,
         "revisit_cycle": revisit_cycle.pk,
+        "indicator": "KPI01",  # loaded by the migrations
     }
 
 
@@ -237,7 +248,7 @@ EXEMPT_FROM_SECOND_FACTOR = {
     "two_factor": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
     "two_factor_setup": lambda has_app: TWO_FACTOR if has_app else 200,
 }
-JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json"}
+JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json", "reporting:scorecard_json"}
 
 
 @pytest.fixture

@@ -17,3 +17,6 @@ class ReportingConfig(AppConfig):
         # Leaders read; the latest distribution is where their work starts.
         registry.home(role=Role.LEADER, url_name="reporting:distribution")
         registry.json_endpoint("reporting:distribution_json")
+        # The KPI scorecard: the performance side, read by the same people as the reports.
+        registry.menu(label="KPI scorecard", url_name="reporting:scorecard", roles=REPORT_ROLES, order=65)
+        registry.json_endpoint("reporting:scorecard_json")

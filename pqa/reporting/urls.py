@@ -1,10 +1,14 @@
 from django.urls import path
 
-from pqa.reporting import views
+from pqa.reporting import scorecard, views
 
 app_name = "reporting"
 
 urlpatterns = [
     path("distribution.json", views.distribution_json, name="distribution_json"),
     path("distribution/", views.distribution_page, name="distribution"),
+    # The KPI scorecard (pqa/reporting/scorecard.py)
+    path("scorecard.json", scorecard.scorecard_json, name="scorecard_json"),
+    path("scorecard/", scorecard.scorecard_page, name="scorecard"),
+    path("scorecard/<slug:code>/", scorecard.indicator_page, name="scorecard_indicator"),
 ]

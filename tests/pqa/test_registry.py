@@ -86,7 +86,14 @@ def test_the_core_templates_name_no_app_url():
 
 MENUS = {
     Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
-    Role.MODERATOR: ["My evaluations", "Evaluations", "Revisits", "Grade distribution", "Two-factor authentication"],
+    Role.MODERATOR: [
+        "My evaluations",
+        "Evaluations",
+        "Revisits",
+        "Grade distribution",
+        "KPI scorecard",
+        "Two-factor authentication",
+    ],
     Role.PRACTICE_HUB: [
         "My evaluations",
         "Evaluations",
@@ -95,6 +102,7 @@ MENUS = {
         "Import",
         "Revisits",
         "Grade distribution",
+        "KPI scorecard",
         "Two-factor authentication",
     ],
     Role.TEAM_MANAGER: [
@@ -105,13 +113,14 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
-    Role.LEADER: ["Evaluations", "Revisits", "Grade distribution", "Two-factor authentication"],
+    Role.LEADER: ["Evaluations", "Revisits", "Grade distribution", "KPI scorecard", "Two-factor authentication"],
     Role.ADMINISTRATOR: [
         "Evaluations",
         "Cycles",
         "Import",
         "Revisits",
         "Grade distribution",
+        "KPI scorecard",
         "Admin",
         "Two-factor authentication",
     ],

@@ -10,6 +10,8 @@ from django.test.utils import override_settings
 
 from evaluations.demo import DEMO_MARKER_USERNAME, PEOPLE, demo_load
 from pqa.demo import DEMO_PASSWORD
+from pqa.kpis.demo import kpi_demo_load
+from pqa.models import User
 
 
 class Command(BaseCommand):
@@ -41,6 +43,10 @@ class Command(BaseCommand):
                 summary = demo_load()
         finally:
             trace_logger.setLevel(level)
+        # The performance side: two years of KPI values, entered as the Practice Hub would.
+        kpi_values = kpi_demo_load(actor=User.objects.filter(username=DEMO_MARKER_USERNAME).first())
+        if kpi_values:
+            self.stdout.write(f"Loaded {kpi_values} KPI values (two years of months for every indicator).")
         if summary.already_loaded:
             self.stdout.write(f"Demo data is already loaded ({DEMO_MARKER_USERNAME} exists); nothing added.")
             return
