@@ -23,6 +23,7 @@ __all__ = [
     "can_read_evaluation",
     "can_see_all_safeguarding_concerns",
     "can_see_team_safeguarding_concerns",
+    "grades_hidden_from",
     "is_team_manager",
 ]
 
@@ -105,3 +106,14 @@ def can_change_confirmed_moderation(user) -> bool:
 def can_see_moderation_consistency(user) -> bool:
     """Leaders, the Practice Hub, moderators and administrators see the consistency figures."""
     return can_read_all_evaluations(user)
+
+
+def grades_hidden_from(user, evaluation: Evaluation) -> bool:
+    """Blind first: a moderator does not see the grades of an evaluation waiting in the sample
+    (any moderator may pick it up) until it has been graded blind. The Practice Hub, which draws
+    the sample, and the evaluator themselves still see them. `evaluation.moderation` should be
+    selected with the evaluation (selectors do)."""
+    if role_of(user) != Role.MODERATOR or evaluation.evaluator_id == user.pk:
+        return False
+    moderation = getattr(evaluation, "moderation", None)
+    return moderation is not None and moderation.state == moderation.State.SAMPLED

@@ -393,17 +393,29 @@ class BlindCase:
     pillars: tuple[BlindPillar, ...]
 
 
+def moderation_to_grade(*, user, pk: int) -> Moderation:
+    """A sampled moderation in the user's queue, still to grade blind; a 404 otherwise. Nothing
+    of the evaluation is joined: its grades are not even read."""
+    try:
+        return (
+            moderation_queue(user)
+            .select_related(None)
+            .select_related("panel")
+            .get(pk=pk, state=Moderation.State.SAMPLED)
+        )
+    except Moderation.DoesNotExist as error:
+        raise Http404("No moderation to grade") from error
+
+
 def moderation_blind_case(*, user, pk: int) -> BlindCase:
     """The evaluation as a moderator grades it blind: a sampled moderation in their queue, read
     field by field so that neither the overall grade nor a pillar grade leaves the database."""
-    try:
-        moderation = moderation_queue(user).get(pk=pk)
-    except Moderation.DoesNotExist as error:
-        raise Http404("No moderation to grade") from error
-    if moderation.state != Moderation.State.SAMPLED:
-        raise Http404("Already graded")
+    moderation = moderation_to_grade(user=user, pk=pk)
     evaluation = moderation.evaluation_id
     row = Evaluation.objects.filter(pk=evaluation).values(
+        "cycle__quarter",
+        "cycle__type",
+        "cycle__title",
         "reference",
         "child_ref",
         "practitioner",
@@ -422,7 +434,7 @@ def moderation_blind_case(*, user, pk: int) -> BlindCase:
         version=moderation.version,
         reference=row["reference"],
         child_ref=row["child_ref"],
-        cycle=str(moderation.evaluation.cycle),
+        cycle=_cycle_label(row),
         team=row["team__name"],
         service_area=row["team__service_area__name"],
         practitioner=row["practitioner"],
@@ -497,8 +509,11 @@ def moderation_sample_counts(cycle: Cycle) -> dict[str, int]:
     returned = Q(status=Status.RETURNED)
     return Evaluation.objects.filter(cycle=cycle).aggregate(
         returned=Count("pk", filter=returned),
-        sampled=Count("pk", filter=returned & Q(moderation__isnull=False)),
-        **{state: Count("pk", filter=returned & Q(moderation__state=state)) for state in Moderation.State.values},
+        in_sample=Count("pk", filter=returned & Q(moderation__isnull=False)),
+        **{
+            f"state_{state}": Count("pk", filter=returned & Q(moderation__state=state))
+            for state in Moderation.State.values
+        },
     )
 
 
@@ -539,6 +554,11 @@ class ConsistencyRow:
     @property
     def agreement_rate(self) -> float | None:
         return agreement_rate(agreed=self.agreed, moderated=self.moderated)
+
+    @property
+    def pillar_rates(self) -> list[float | None]:
+        """Agreement per pillar, in the order of Pillar."""
+        return [self.pillars.get(pillar) for pillar in Pillar.values]
 
     @property
     def needs_refresher(self) -> bool:

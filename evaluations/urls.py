@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations.views import conflicts, cycles, forms, imports, lists, safeguarding, team
+from evaluations.views import conflicts, cycles, forms, imports, lists, moderation, safeguarding, team
 
 app_name = "evaluations"
 
@@ -27,6 +27,16 @@ urlpatterns = [
     path("cycles/<int:pk>/allocate/sample/", cycles.allocate_sample, name="allocate_sample"),
     path("cycles/<int:pk>/close/", cycles.cycle_close, name="cycle_close"),
     path("<int:pk>/reassign/", cycles.evaluation_reassign, name="reassign"),
+    # Moderation: the moderator's queue, blind grading and confirmation; the Practice Hub's
+    # sample, panels and new rounds; the consistency figures
+    path("moderation/", moderation.moderation_queue, name="moderation_queue"),
+    path("moderation/consistency/", moderation.moderation_consistency, name="moderation_consistency"),
+    path("moderation/<int:pk>/", moderation.moderation_detail, name="moderation_detail"),
+    path("moderation/<int:pk>/grade/", moderation.moderation_grade, name="moderation_grade"),
+    path("moderation/<int:pk>/change/", moderation.moderation_change, name="moderation_change"),
+    path("moderation/<int:pk>/remove/", moderation.moderation_remove, name="moderation_remove"),
+    path("cycles/<int:pk>/moderation/", moderation.cycle_moderation, name="cycle_moderation"),
+    path("cycles/<int:pk>/moderation/panels/new/", moderation.panel_create, name="moderation_panel_create"),
     # History in (the Practice Hub)
     path("import/", imports.import_evaluations, name="import"),
 ]
