@@ -44,7 +44,8 @@ class CycleAdmin(ServiceAdmin):
     list_display = ("__str__", "quarter", "type", "status", "evaluation_count", "opened_at", "closed_at")
     list_filter = ("status", "type", "quarter")
     search_fields = ("quarter", "title")
-    readonly_fields = ("status", "opened_by", "opened_at", "closed_at")
+    # The moderation share is set where the sample is drawn (services.moderation_sample_draw).
+    readonly_fields = ("status", "opened_by", "opened_at", "closed_at", "moderation_share")
     actions = ["close_selected_cycles"]
 
     def get_queryset(self, request):
@@ -409,6 +410,11 @@ class ModerationForm(VersionedForm):
     class Meta:
         model = Moderation
         fields = ("evaluation", "moderated_grade", "moderator", "rationale")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Blank only while sampled, which is the sample's business, not the admin's.
+        self.fields["moderated_grade"].required = True
 
     def clean_evaluation(self):
         evaluation = self.cleaned_data["evaluation"]

@@ -86,12 +86,21 @@ def test_the_core_templates_name_no_app_url():
 
 MENUS = {
     Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
-    Role.MODERATOR: ["My evaluations", "Evaluations", "Grade distribution", "Two-factor authentication"],
+    Role.MODERATOR: [
+        "My evaluations",
+        "Moderation",
+        "Evaluations",
+        "Moderation consistency",
+        "Grade distribution",
+        "Two-factor authentication",
+    ],
     Role.PRACTICE_HUB: [
         "My evaluations",
+        "Moderation",
         "Evaluations",
         "Safeguarding concerns",
         "Cycles",
+        "Moderation consistency",
         "Import",
         "Grade distribution",
         "Two-factor authentication",
@@ -104,12 +113,20 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
-    Role.LEADER: ["Evaluations", "Grade distribution", "Two-factor authentication"],
-    Role.ADMINISTRATOR: ["Evaluations", "Cycles", "Import", "Grade distribution", "Admin", "Two-factor authentication"],
+    Role.LEADER: ["Evaluations", "Moderation consistency", "Grade distribution", "Two-factor authentication"],
+    Role.ADMINISTRATOR: [
+        "Evaluations",
+        "Cycles",
+        "Moderation consistency",
+        "Import",
+        "Grade distribution",
+        "Admin",
+        "Two-factor authentication",
+    ],
 }
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",
-    Role.MODERATOR: "/evaluations/?status=completed",  # returned evaluations, until moderation's queue
+    Role.MODERATOR: "/evaluations/moderation/",  # their queue
     Role.PRACTICE_HUB: "/evaluations/cycles/",
     Role.TEAM_MANAGER: "/evaluations/team/",
     Role.CUSTOMER_RELATIONS: "/your-pqa/",  # no app serves them yet
@@ -265,6 +282,7 @@ def test_the_notification_kinds_are_those_the_apps_registered():
     assert dict(registry.notification_kind_choices()) == {
         "allocation": "Evaluation allocated",
         "safeguarding_concern": "Safeguarding concern",
+        "moderation_confirmed": "Moderation confirmed",
         "other": "Other",
     }
 
