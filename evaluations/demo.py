@@ -55,7 +55,11 @@ HEADLINE_P_YES = {
         (HeadlineQuestion.RECORD_REFLECTS_WORK, (0.93, 0.93, 0.55, 0.2)),
     )
 }
-MODERATE_EVERY = 5  # a fifth of returned evaluations go to the moderation panel
+# Moderation: each closed cycle's sample is every Inadequate and Outstanding grade and this
+# share of the rest. One evaluator grades generously, so the consistency figures show them
+# needing a refresher; the others are agreed with at least four times in five.
+MODERATION_SHARE = 20
+GENEROUS_EVALUATOR = "demo-evaluator-5"
 WEAK = (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
 
 
@@ -217,6 +221,22 @@ MODERATION_RATIONALE = {
         "The assessment is out of date; the panel judged the grade too generous.",
     ],
 }
+PANEL_NOTES = [
+    "Looked first at every Inadequate and Outstanding grade, then the random share.",
+    "The rest of the sample, and evaluations the Practice Hub added.",
+]
+
+
+def _moved(grade: str, direction: str) -> str:
+    """One step up the scale (raised) or down (lowered), where there is a step to take."""
+    rank = GRADES.index(grade)
+    if direction == "raised" and rank > 0:
+        return GRADES[rank - 1]
+    if direction == "lowered" and rank < len(GRADES) - 1:
+        return GRADES[rank + 1]
+    return grade
+
+
 AGE_BANDS = ["Under 1", "1–4", "5–10", "11–15", "16–17"]
 GENDERS = ["Female", "Male", "Male", "Female", "Non-binary"]
 ETHNICITIES = ["White British", "White British", "Black African", "Black Caribbean", "Mixed", "Asian", "Other"]
@@ -312,6 +332,7 @@ class _Builder:
         self.evaluators = [user for name, user in people.items() if name.startswith("demo-evaluator")]
         self.used_child_refs: set[str] = set()
         self.grade_deck: list[str] = []
+        self.moderated_per_evaluator: dict[str, int] = {}
 
     # --- Cycles --------------------------------------------------------------------------
 
@@ -322,7 +343,12 @@ class _Builder:
             past.insert(0, past[0].previous())
         for index, quarter in enumerate(past):
             cycle = services.cycle_open(quarter=str(quarter), type=CycleType.TRUST_WIDE, actor=self.hub)
-            self._run_closed_cycle(cycle, quarter, teams=self._trust_wide_teams(self.rng.randint(24, 30)))
+            self._run_closed_cycle(
+                cycle,
+                quarter,
+                teams=self._trust_wide_teams(self.rng.randint(24, 30)),
+                latest_closed=index == len(past) - 1,
+            )
             service = SPE_SERVICE_BY_QUARTER_INDEX.get(index)
             if service:
                 spe = services.cycle_open(quarter=str(quarter), type=CycleType.SERVICE, title=service, actor=self.hub)
@@ -359,7 +385,9 @@ class _Builder:
                 self.used_child_refs.add(ref)
                 return ref
 
-    def _run_closed_cycle(self, cycle: Cycle, quarter: Quarter, *, teams: list[Team]) -> None:
+    def _run_closed_cycle(
+        self, cycle: Cycle, quarter: Quarter, *, teams: list[Team], latest_closed: bool = False
+    ) -> None:
         self.summary.cycles += 1
         due = min(quarter.end, quarter.start + dt.timedelta(days=56))
         evaluators = [self.evaluators[index % len(self.evaluators)] for index in range(len(teams))]
@@ -375,6 +403,7 @@ class _Builder:
                 self._draft(evaluation, self._day_between(quarter.start + dt.timedelta(days=7), latest))
             # else: allocated and never started
         services.cycle_close(cycle=cycle, actor=self.hub)
+        self._moderate_cycle(cycle, quarter, latest=latest_closed and cycle.type == CycleType.TRUST_WIDE)
 
     def _run_open_cycle(self, quarter: Quarter) -> None:
         """The current quarter's cycle stays open: work allocated, in progress, overdue, and
@@ -512,8 +541,6 @@ class _Builder:
         )
         evaluation = services.evaluation_submit(evaluation=evaluation, actor=evaluation.evaluator)
         self.summary.completed += 1
-        if self.summary.completed % MODERATE_EVERY == 0:
-            self._moderate(evaluation)
 
     def _draft(self, evaluation: Evaluation, day: dt.date) -> None:
         overall = self.rng.choices(GRADES, weights=GRADE_WEIGHTS)[0]
@@ -525,19 +552,75 @@ class _Builder:
             pillars={pillar: self._pillar(pillar, overall) for pillar in Pillar.values[:2]},
         )
 
-    def _moderate(self, evaluation: Evaluation) -> None:
-        rank = GRADES.index(evaluation.overall_grade)
-        roll = self.rng.random()
-        if roll < 0.12 and rank > 0:
-            grade, why = GRADES[rank - 1], "raised"
-        elif roll < 0.30 and rank < len(GRADES) - 1:
-            grade, why = GRADES[rank + 1], "lowered"
+    # --- Moderation ----------------------------------------------------------------------
+
+    def _moderate_cycle(self, cycle: Cycle, quarter: Quarter, *, latest: bool) -> None:
+        """Draw the closed cycle's sample, hold two panels and moderate it blind, then confirm.
+        In the latest closed trust-wide cycle a few are left graded blind but not confirmed,
+        and a couple not yet graded, so the moderator's queue has work in it."""
+        sample = services.moderation_sample_draw(cycle=cycle, share=MODERATION_SHARE, actor=self.hub, rng=self.rng)
+        # The Practice Hub adds more of the generous evaluator's work, as it would once the
+        # figures raised a question about their grading.
+        generous = cycle.evaluations.filter(
+            evaluator__username=GENEROUS_EVALUATOR, status=Evaluation.Status.RETURNED, moderation__isnull=True
+        ).exclude(overall_grade=Grade.INADEQUATE)
+        sample += [
+            services.moderation_sample_add(evaluation=evaluation, actor=self.hub)
+            for evaluation in generous.order_by("reference")[:3]
+        ]
+        if not sample:
+            return
+        first_panel = min(quarter.end + dt.timedelta(days=21), self.today - dt.timedelta(days=2))
+        half = (len(sample) + 1) // 2
+        for index, (day, group) in enumerate(
+            ((first_panel, sample[:half]), (first_panel + dt.timedelta(days=1), sample[half:]))
+        ):
+            if group:
+                services.moderation_panel_create(
+                    cycle=cycle,
+                    held_on=min(day, self.today),
+                    members=[self.moderator, self.hub],
+                    notes=PANEL_NOTES[index],
+                    moderations=group,
+                    actor=self.hub,
+                )
+        not_graded, not_confirmed = (2, 3) if latest else (0, 0)
+        sample.sort(key=lambda item: item.pk)
+        for position, moderation in enumerate(sample):
+            left = len(sample) - position
+            if left <= not_graded:
+                continue
+            self._grade_blind(moderation)
+            if left <= not_graded + not_confirmed:
+                continue
+            services.moderation_confirm(moderation=moderation, actor=self.moderator)
+            self.summary.moderated += 1
+
+    def _grade_blind(self, moderation) -> None:
+        evaluation = Evaluation.objects.get(pk=moderation.evaluation_id)
+        evaluator = evaluation.evaluator.username
+        seen = self.moderated_per_evaluator.get(evaluator, 0)
+        self.moderated_per_evaluator[evaluator] = seen + 1
+        if evaluator == GENEROUS_EVALUATOR:
+            direction = "lowered" if seen % 5 < 3 else "agreed"
         else:
-            grade, why = evaluation.overall_grade, "agreed"
-        services.moderation_record(
-            evaluation=evaluation,
-            moderated_grade=grade,
-            moderator=self.moderator,
+            direction = {4: "raised", 9: "lowered"}.get(seen % 10, "agreed")
+        overall = _moved(evaluation.overall_grade, direction)
+        why = direction if overall != evaluation.overall_grade else "agreed"
+        theirs = dict(evaluation.pillar_grades.values_list("pillar", "grade"))
+        # Which pillars move with the overall grade, as the rationales say: the child's voice and
+        # the plan when raised; the assessment and management oversight when lowered.
+        moving = {
+            "raised": {Pillar.CHILDS_VOICE, Pillar.PLANNING},
+            "lowered": {Pillar.ASSESSMENT, Pillar.OVERSIGHT},
+        }.get(why, set())
+        pillars = {
+            pillar: _moved(theirs[pillar], why) if pillar in moving else theirs[pillar] for pillar in Pillar.values
+        }
+        services.moderation_grade_blind(
+            moderation=moderation,
+            actor=self.moderator,
+            overall_grade=overall,
+            pillar_grades=pillars,
             rationale=self.rng.choice(MODERATION_RATIONALE[why]),
         )
-        self.summary.moderated += 1
