@@ -333,6 +333,9 @@ class _Builder:
         self.used_child_refs: set[str] = set()
         self.grade_deck: list[str] = []
         self.moderated_per_evaluator: dict[str, int] = {}
+        # Moderation draws from its own sequence, so the evaluations are those of the same seed
+        # whatever the sample does.
+        self.moderation_rng = random.Random(rng.random())  # nosec B311 - repeatable demo data
 
     # --- Cycles --------------------------------------------------------------------------
 
@@ -558,7 +561,9 @@ class _Builder:
         """Draw the closed cycle's sample, hold two panels and moderate it blind, then confirm.
         In the latest closed trust-wide cycle a few are left graded blind but not confirmed,
         and a couple not yet graded, so the moderator's queue has work in it."""
-        sample = services.moderation_sample_draw(cycle=cycle, share=MODERATION_SHARE, actor=self.hub, rng=self.rng)
+        sample = services.moderation_sample_draw(
+            cycle=cycle, share=MODERATION_SHARE, actor=self.hub, rng=self.moderation_rng
+        )
         # The Practice Hub adds more of the generous evaluator's work, as it would once the
         # figures raised a question about their grading.
         generous = cycle.evaluations.filter(
@@ -622,5 +627,5 @@ class _Builder:
             actor=self.moderator,
             overall_grade=overall,
             pillar_grades=pillars,
-            rationale=self.rng.choice(MODERATION_RATIONALE[why]),
+            rationale=self.moderation_rng.choice(MODERATION_RATIONALE[why]),
         )
