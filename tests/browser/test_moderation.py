@@ -101,3 +101,45 @@ def test_a_moderator_grades_blind_sees_the_reveal_and_confirms(
     )
     assert "not yet outstanding" in Notification.objects.get(kind="moderation_confirmed").body
     assert csp_violations == []
+
+
+def test_the_practice_hub_draws_a_sample_and_a_leader_reads_the_consistency_figures(
+    page: Page, live_server, sampled, artifacts, axe_check, csp_violations
+):
+    moderation, moderator = sampled
+    cycle = moderation.evaluation.cycle
+    hub = UserFactory(username="helen", first_name="Helen", last_name="Marsh", role=Role.PRACTICE_HUB)
+    TOTPDevice.objects.create(user=hub, name="Phone", confirmed=True)
+    for grade in (Grade.INADEQUATE, Grade.GOOD, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT):
+        completed_evaluation(grade=grade, cycle=cycle, team=moderation.evaluation.team)
+    sign_in(page, live_server.url, "helen", f"/evaluations/cycles/{cycle.pk}/moderation/")
+    give_code_if_asked(page, hub)
+    expect(page.get_by_role("heading", level=1, name="Moderation sample")).to_be_visible()
+    page.get_by_label("Share of the other grades to moderate (%)").fill("25")
+    page.get_by_role("button", name="Draw the sample").click()
+    expect(page.get_by_text("2 evaluations are added to the moderation sample.")).to_be_visible()
+    expect(page.get_by_role("cell", name="Every Inadequate grade")).to_be_visible()
+    assert axe_check(page) == []
+    shots(page, artifacts, "sample")
+
+    for item, overall in zip(
+        Moderation.objects.order_by("pk"), (Grade.GOOD, Grade.INADEQUATE, Grade.GOOD), strict=True
+    ):
+        services.moderation_grade_blind(
+            moderation=item,
+            actor=moderator,
+            overall_grade=overall,
+            pillar_grades=dict.fromkeys(Pillar.values, Grade.GOOD),
+            rationale="Seen at the panel.",
+        )
+        services.moderation_confirm(moderation=item, actor=moderator)
+
+    page.context.clear_cookies()
+    UserFactory(username="lee", first_name="Lee", last_name="Leader", role=Role.LEADER)
+    sign_in(page, live_server.url, "lee", "/evaluations/moderation/consistency/")
+    expect(page.get_by_role("heading", level=1, name="Moderation consistency")).to_be_visible()
+    expect(page.get_by_role("heading", name="Per evaluator")).to_be_visible()
+    expect(page.get_by_role("row", name=re.compile("^Children in Care"))).to_contain_text("3 (60%)")
+    assert axe_check(page) == []
+    shots(page, artifacts, "consistency")
+    assert csp_violations == []
