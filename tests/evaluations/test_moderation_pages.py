@@ -6,9 +6,18 @@ import pytest
 from django.urls import reverse
 
 from evaluations import services
-from evaluations.models import Evaluation, Grade, Moderation, ModerationPanel, Pillar
+from evaluations.models import (
+    Evaluation,
+    Grade,
+    ModeratedPillarGrade,
+    Moderation,
+    ModerationPanel,
+    ModerationRound,
+    Pillar,
+)
 from pqa.models import Role
-from tests.factories import CycleFactory, completed_evaluation
+from tests.factories import CycleFactory, UserFactory, completed_evaluation
+from tests.test_error_summaries import assert_summary_links_go_to_fields
 
 ALL_GOOD = dict.fromkeys(Pillar.values, Grade.GOOD)
 
@@ -230,3 +239,59 @@ def test_the_queue_and_the_consistency_page_take_the_same_queries_however_many(
         client.get(reverse("evaluations:moderation_queue"))
     with django_assert_num_queries(10):  # session, user, second factor, cycles, six for the figures
         client.get(reverse("evaluations:moderation_consistency"))
+
+
+def test_every_error_summary_link_on_the_moderation_forms_goes_to_a_field(
+    client_for, cycle, moderator, practice_hub, sampled
+):
+    blind = client_for(moderator).post(reverse("evaluations:moderation_grade", args=[sampled.pk]), {"version": 1})
+    assert len(assert_summary_links_go_to_fields(blind)) == 6
+    client = client_for(practice_hub)
+    panel = client.post(reverse("evaluations:moderation_panel_create", args=[cycle.pk]), {"notes": "x" * 2001})
+    links = assert_summary_links_go_to_fields(panel)
+    assert "The notes must be 2000 characters or fewer" in links.values()
+    sample = client.post(reverse("evaluations:cycle_moderation", args=[cycle.pk]), {"share": "", "draw": "Draw"})
+    assert list(assert_summary_links_go_to_fields(sample).values()) == ["Enter the share to moderate, from 0 to 100"]
+
+
+def test_an_administrator_reads_panels_rounds_and_pillar_grades_but_changes_them_only_through_the_pages(
+    client, practice_hub, moderator, sampled
+):
+    services.moderation_grade_blind(
+        moderation=sampled, actor=moderator, overall_grade=Grade.GOOD, pillar_grades=ALL_GOOD, rationale="First."
+    )
+    services.moderation_confirm(moderation=sampled, actor=moderator)
+    services.moderation_change(
+        moderation=sampled,
+        actor=practice_hub,
+        overall_grade=Grade.OUTSTANDING,
+        pillar_grades=ALL_GOOD,
+        rationale="Second.",
+        reason="Panel.",
+    )
+    panel = services.moderation_panel_create(
+        cycle=sampled.evaluation.cycle, held_on=dt.date(2025, 7, 1), members=[moderator], actor=practice_hub
+    )
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    for model, obj in (
+        (ModerationPanel, panel),
+        (ModerationRound, ModerationRound.objects.get()),
+        (ModeratedPillarGrade, ModeratedPillarGrade.objects.first()),
+    ):
+        name = f"admin:evaluations_{model._meta.model_name}"
+        assert client.get(reverse(f"{name}_changelist")).status_code == 200
+        assert client.get(reverse(f"{name}_change", args=[obj.pk])).status_code == 200
+        assert client.get(reverse(f"{name}_history", args=[obj.pk])).status_code == 200
+        assert client.get(reverse(f"{name}_add")).status_code == 403
+
+
+def test_the_admin_refuses_the_evaluator_as_moderator_of_their_own_evaluation(client, cycle, team, evaluator):
+    evaluation = completed_evaluation(cycle=cycle, team=team, evaluator=evaluator)
+    client.force_login(UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True))
+    response = client.post(
+        reverse("admin:evaluations_moderation_add"),
+        {"evaluation": evaluation.pk, "moderated_grade": Grade.GOOD, "moderator": evaluator.pk},
+    )
+    assert response.status_code == 200
+    assert "never the evaluator who graded it" in response.content.decode()
+    assert not Moderation.objects.exists()
