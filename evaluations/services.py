@@ -679,7 +679,8 @@ def moderation_sample_draw(
         cycle.save(update_fields=["moderation_share"])
     rng = rng or random.SystemRandom()
     returned = list(
-        Evaluation.objects.select_for_update()
+        # Only the evaluations' rows: PostgreSQL refuses a lock on the outer join's side.
+        Evaluation.objects.select_for_update(of=("self",))
         .filter(cycle=cycle, status=Status.RETURNED)
         .values_list("pk", "overall_grade", "moderation__pk")
         .order_by("pk")
@@ -989,7 +990,7 @@ def moderation_panel_create(
     panel.save()
     panel.members.set(list(members))
     wanted = [item.pk for item in moderations]
-    grouped = list(Moderation.objects.select_for_update().filter(pk__in=wanted, evaluation__cycle=cycle))
+    grouped = list(Moderation.objects.select_for_update(of=("self",)).filter(pk__in=wanted, evaluation__cycle=cycle))
     if len(grouped) != len(set(wanted)):
         raise ModerationRefused("A panel groups moderations of its own cycle's sample only.")
     for item in grouped:
