@@ -18,12 +18,17 @@ from evaluations.models import (
     Cycle,
     Evaluation,
     EvaluationFeedback,
+    ModeratedPillarGrade,
     Moderation,
+    ModerationPanel,
+    ModerationRound,
     PillarGrade,
     Recommendation,
 )
 from evaluations.permissions import can_be_moderated
 from pqa.admin import (
+    HistoryAdmin,
+    ReadOnlyAdmin,
     ServiceAdmin,
     VersionedAdmin,
     VersionedForm,
@@ -34,6 +39,7 @@ from pqa.admin import (
 )
 
 NOT_MODERATED = "Only a returned evaluation can be moderated."
+NOT_THIS_MODERATOR = "The moderator must be a moderator or the Practice Hub, and never the evaluator who graded it."
 
 
 # --- Cycles -------------------------------------------------------------------------------
@@ -44,8 +50,9 @@ class CycleAdmin(ServiceAdmin):
     list_display = ("__str__", "quarter", "type", "status", "evaluation_count", "opened_at", "closed_at")
     list_filter = ("status", "type", "quarter")
     search_fields = ("quarter", "title")
-    # The revisit share is set where it is used: the revisit cycle's proposal page.
-    readonly_fields = ("status", "opened_by", "opened_at", "closed_at", "revisit_share")
+    # The revisit share is set where it is used (the proposal page), the moderation share where the
+    # sample is drawn (services.moderation_sample_draw).
+    readonly_fields = ("status", "opened_by", "opened_at", "closed_at", "revisit_share", "moderation_share")
     actions = ["close_selected_cycles"]
 
     def get_queryset(self, request):
@@ -116,6 +123,10 @@ class ModerationInlineFormSet(VersionedInlineFormSet):
         changed = any(form.has_changed() for form in self.forms if not self._should_delete_form(form))
         if changed and not can_be_moderated(self.instance):
             raise forms.ValidationError(NOT_MODERATED)
+        for form in self.forms:
+            moderator = form.cleaned_data.get("moderator") if hasattr(form, "cleaned_data") else None
+            if form.has_changed() and moderator is not None and not can_be_moderated(self.instance, moderator):
+                raise forms.ValidationError(NOT_THIS_MODERATOR)
 
 
 class ModerationInline(admin.StackedInline):
@@ -411,11 +422,24 @@ class ModerationForm(VersionedForm):
         model = Moderation
         fields = ("evaluation", "moderated_grade", "moderator", "rationale")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Blank only while sampled, which is the sample's business, not the admin's.
+        self.fields["moderated_grade"].required = True
+
     def clean_evaluation(self):
         evaluation = self.cleaned_data["evaluation"]
         if evaluation and not can_be_moderated(evaluation):
             raise forms.ValidationError(NOT_MODERATED)
         return evaluation
+
+    def clean(self):
+        cleaned = super().clean()
+        evaluation = cleaned.get("evaluation") or getattr(self.instance, "evaluation", None)
+        moderator = cleaned.get("moderator")
+        if evaluation and moderator and not can_be_moderated(evaluation, moderator):
+            self.add_error("moderator", NOT_THIS_MODERATOR)
+        return cleaned
 
 
 @admin.register(Moderation)
@@ -457,6 +481,16 @@ class ModerationAdmin(VersionedAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_model(request, obj)
+
+
+class ModerationRecordAdmin(ReadOnlyAdmin, HistoryAdmin):
+    """The sample's panels, the moderators' pillar grades and earlier rounds: written only by
+    the moderation services (the pages), read here with their history."""
+
+
+admin.site.register(ModerationPanel, ModerationRecordAdmin)
+admin.site.register(ModeratedPillarGrade, ModerationRecordAdmin)
+admin.site.register(ModerationRound, ModerationRecordAdmin)
 
 
 @admin.register(Recommendation)

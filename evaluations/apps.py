@@ -9,7 +9,6 @@ class EvaluationsConfig(AppConfig):
         """Tell the core what this app brings: menu entries, role homes, JSON endpoints and
         notification kinds (pqa.registry)."""
         from evaluations import permissions
-        from evaluations.models import Evaluation
         from evaluations.notifications import NotificationKind
         from pqa import registry
         from pqa.models import Role
@@ -40,15 +39,22 @@ class EvaluationsConfig(AppConfig):
         registry.menu(
             label="Revisits", url_name="evaluations:revisit_figures", roles=permissions.READ_ALL_ROLES, order=45
         )
+        # Moderation: the queue for those who moderate, the consistency figures for those who read all.
+        registry.menu(
+            label="Moderation", url_name="evaluations:moderation_queue", roles=permissions.MODERATE_ROLES, order=15
+        )
+        registry.menu(
+            label="Moderation consistency",
+            url_name="evaluations:moderation_consistency",
+            roles=permissions.READ_ALL_ROLES,
+            order=35,
+        )
 
         registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
         registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:cycle_list")
         registry.home(role=Role.ADMINISTRATOR, url_name="evaluations:cycle_list")
         registry.home(role=Role.TEAM_MANAGER, url_name="evaluations:team_home")
-        # Until moderation brings its own queue (it will register its page here instead).
-        registry.home(
-            role=Role.MODERATOR, url_name="evaluations:list", query={"status": Evaluation.Status.RETURNED.value}
-        )
+        registry.home(role=Role.MODERATOR, url_name="evaluations:moderation_queue")
 
         registry.json_endpoint("evaluations:autosave")
         for kind in NotificationKind:

@@ -55,7 +55,11 @@ HEADLINE_P_YES = {
         (HeadlineQuestion.RECORD_REFLECTS_WORK, (0.93, 0.93, 0.55, 0.2)),
     )
 }
-MODERATE_EVERY = 5  # a fifth of returned evaluations go to the moderation panel
+# Moderation: each closed cycle's sample is every Inadequate and Outstanding grade and this
+# share of the rest. One evaluator grades generously, so the consistency figures show them
+# needing a refresher; the others are agreed with at least four times in five.
+MODERATION_SHARE = 20
+GENEROUS_EVALUATOR = "demo-evaluator-5"
 WEAK = (Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE)
 
 
@@ -222,6 +226,24 @@ REVISIT_NOTES = {
     Answer.PARTLY: "Started; the record shows part of it done.",
     Answer.NO: "Not done; no record of it on the file.",
 }
+
+
+PANEL_NOTES = [
+    "Looked first at every Inadequate and Outstanding grade, then the random share.",
+    "The rest of the sample, and evaluations the Practice Hub added.",
+]
+
+
+def _moved(grade: str, direction: str) -> str:
+    """One step up the scale (raised) or down (lowered), where there is a step to take."""
+    rank = GRADES.index(grade)
+    if direction == "raised" and rank > 0:
+        return GRADES[rank - 1]
+    if direction == "lowered" and rank < len(GRADES) - 1:
+        return GRADES[rank + 1]
+    return grade
+
+
 AGE_BANDS = ["Under 1", "1–4", "5–10", "11–15", "16–17"]
 GENDERS = ["Female", "Male", "Male", "Female", "Non-binary"]
 ETHNICITIES = ["White British", "White British", "Black African", "Black Caribbean", "Mixed", "Asian", "Other"]
@@ -318,6 +340,12 @@ class _Builder:
         self.evaluators = [user for name, user in people.items() if name.startswith("demo-evaluator")]
         self.used_child_refs: set[str] = set()
         self.grade_deck: list[str] = []
+        self.moderated_per_evaluator: dict[str, int] = {}
+        # Moderation draws from its own sequence, so the evaluations are those of the same seed
+        # whatever the sample does.
+        self.moderation_rng = random.Random(rng.random())  # nosec B311 - repeatable demo data
+        # Revisits draw from their own sequence too, so other parts of the demo do not change them.
+        self.revisit_rng = random.Random(rng.random())  # nosec B311 - repeatable demo data
 
     # --- Cycles --------------------------------------------------------------------------
 
@@ -328,7 +356,12 @@ class _Builder:
             past.insert(0, past[0].previous())
         for index, quarter in enumerate(past):
             cycle = services.cycle_open(quarter=str(quarter), type=CycleType.TRUST_WIDE, actor=self.hub)
-            self._run_closed_cycle(cycle, quarter, teams=self._trust_wide_teams(self.rng.randint(24, 30)))
+            self._run_closed_cycle(
+                cycle,
+                quarter,
+                teams=self._trust_wide_teams(self.rng.randint(24, 30)),
+                latest_closed=index == len(past) - 1,
+            )
             service = SPE_SERVICE_BY_QUARTER_INDEX.get(index)
             if service:
                 spe = services.cycle_open(quarter=str(quarter), type=CycleType.SERVICE, title=service, actor=self.hub)
@@ -366,7 +399,9 @@ class _Builder:
                 self.used_child_refs.add(ref)
                 return ref
 
-    def _run_closed_cycle(self, cycle: Cycle, quarter: Quarter, *, teams: list[Team]) -> None:
+    def _run_closed_cycle(
+        self, cycle: Cycle, quarter: Quarter, *, teams: list[Team], latest_closed: bool = False
+    ) -> None:
         self.summary.cycles += 1
         due = min(quarter.end, quarter.start + dt.timedelta(days=56))
         evaluators = [self.evaluators[index % len(self.evaluators)] for index in range(len(teams))]
@@ -382,6 +417,7 @@ class _Builder:
                 self._draft(evaluation, self._day_between(quarter.start + dt.timedelta(days=7), latest))
             # else: allocated and never started
         services.cycle_close(cycle=cycle, actor=self.hub)
+        self._moderate_cycle(cycle, quarter, latest=latest_closed and cycle.type == CycleType.TRUST_WIDE)
 
     def _run_open_cycle(self, quarter: Quarter) -> None:
         """The current quarter's cycle stays open: work allocated, in progress, overdue, and
@@ -441,16 +477,18 @@ class _Builder:
         self.summary.evaluations += len(revisits)
         latest = min(quarter.end, self.today)
         for revisit in revisits:
-            if self.rng.random() < 0.85:
+            if self.revisit_rng.random() < 0.85:
                 self._complete_revisit(revisit, self._day_between(quarter.start + dt.timedelta(days=14), latest))
         services.cycle_close(cycle=cycle, actor=self.hub)
+        # Revisits are graded like any evaluation, so their grades are moderated like any other.
+        self._moderate_cycle(cycle, quarter, latest=False)
 
     def _moved(self, grade: str, p_better: float) -> str:
         rank = GRADES.index(grade)
-        roll = self.rng.random()
+        roll = self.revisit_rng.random()
         if roll < p_better and rank > 0:
             return GRADES[rank - 1]
-        if roll > 0.9 and rank < len(GRADES) - 1:
+        if roll > 0.93 and rank < len(GRADES) - 1:
             return GRADES[rank + 1]
         return grade
 
@@ -460,10 +498,10 @@ class _Builder:
         done_count = 0
         recommendations = list(original.recommendations.order_by("pk"))
         for recommendation in recommendations:
-            done = self.rng.choices([Answer.YES, Answer.PARTLY, Answer.NO], weights=[60, 25, 15])[0]
+            done = self.revisit_rng.choices([Answer.YES, Answer.PARTLY, Answer.NO], weights=[60, 25, 15])[0]
             difference = {
-                Answer.YES: self.rng.choices([Answer.YES, Answer.PARTLY], weights=[75, 25])[0],
-                Answer.PARTLY: self.rng.choices([Answer.YES, Answer.PARTLY, Answer.NO], weights=[20, 60, 20])[0],
+                Answer.YES: self.revisit_rng.choices([Answer.YES, Answer.PARTLY], weights=[75, 25])[0],
+                Answer.PARTLY: self.revisit_rng.choices(list(Answer), weights=[20, 60, 20])[0],
                 Answer.NO: Answer.NO,
             }[done]
             done_count += done == Answer.YES
@@ -473,15 +511,15 @@ class _Builder:
                 "note": REVISIT_NOTES[done],
             }
         # Work that was done tends to lift the grades; none, or nothing to check, less so.
-        p_better = 0.55 if recommendations and done_count >= len(recommendations) / 2 else 0.25
+        p_better = 0.7 if recommendations and done_count >= len(recommendations) / 2 else 0.35
         overall = self._moved(original.overall_grade, p_better)
         pillars = {}
         for item in original.pillar_grades.all():
             grade = self._moved(item.grade or overall, p_better)
             band = "weak" if grade in WEAK else "strong"
             pillars[item.pillar] = {
-                "tell_me": self.rng.choice(TELL_ME[item.pillar][band]),
-                "show_me": self.rng.choice(SHOW_ME[band]),
+                "tell_me": self.revisit_rng.choice(TELL_ME[item.pillar][band]),
+                "show_me": self.revisit_rng.choice(SHOW_ME[band]),
                 "grade": grade,
             }
         fields = {
@@ -489,9 +527,9 @@ class _Builder:
             "overall_grade": overall,
             **{question: self._answer(p_yes[overall]) for question, p_yes in HEADLINE_P_YES.items()},
             "edi_considered": self._answer(0.8),
-            "fathers_included": self.rng.choices(list(FathersIncluded), weights=[60, 25, 15])[0],
-            "strengths": " ".join(self.rng.sample(STRENGTHS, 1)),
-            "areas_for_development": " ".join(self.rng.sample(AREAS_FOR_DEVELOPMENT, 1)),
+            "fathers_included": self.revisit_rng.choices(list(FathersIncluded), weights=[60, 25, 15])[0],
+            "strengths": " ".join(self.revisit_rng.sample(STRENGTHS, 1)),
+            "areas_for_development": " ".join(self.revisit_rng.sample(AREAS_FOR_DEVELOPMENT, 1)),
         }
         revisit = services.evaluation_save_draft(
             evaluation=revisit,
@@ -608,8 +646,6 @@ class _Builder:
         )
         evaluation = services.evaluation_submit(evaluation=evaluation, actor=evaluation.evaluator)
         self.summary.completed += 1
-        if self.summary.completed % MODERATE_EVERY == 0:
-            self._moderate(evaluation)
 
     def _draft(self, evaluation: Evaluation, day: dt.date) -> None:
         overall = self.rng.choices(GRADES, weights=GRADE_WEIGHTS)[0]
@@ -621,19 +657,77 @@ class _Builder:
             pillars={pillar: self._pillar(pillar, overall) for pillar in Pillar.values[:2]},
         )
 
-    def _moderate(self, evaluation: Evaluation) -> None:
-        rank = GRADES.index(evaluation.overall_grade)
-        roll = self.rng.random()
-        if roll < 0.12 and rank > 0:
-            grade, why = GRADES[rank - 1], "raised"
-        elif roll < 0.30 and rank < len(GRADES) - 1:
-            grade, why = GRADES[rank + 1], "lowered"
-        else:
-            grade, why = evaluation.overall_grade, "agreed"
-        services.moderation_record(
-            evaluation=evaluation,
-            moderated_grade=grade,
-            moderator=self.moderator,
-            rationale=self.rng.choice(MODERATION_RATIONALE[why]),
+    # --- Moderation ----------------------------------------------------------------------
+
+    def _moderate_cycle(self, cycle: Cycle, quarter: Quarter, *, latest: bool) -> None:
+        """Draw the closed cycle's sample, hold two panels and moderate it blind, then confirm.
+        In the latest closed trust-wide cycle a few are left graded blind but not confirmed,
+        and a couple not yet graded, so the moderator's queue has work in it."""
+        sample = services.moderation_sample_draw(
+            cycle=cycle, share=MODERATION_SHARE, actor=self.hub, rng=self.moderation_rng
         )
-        self.summary.moderated += 1
+        # The Practice Hub adds more of the generous evaluator's work, as it would once the
+        # figures raised a question about their grading.
+        generous = cycle.evaluations.filter(
+            evaluator__username=GENEROUS_EVALUATOR, status=Evaluation.Status.RETURNED, moderation__isnull=True
+        ).exclude(overall_grade=Grade.INADEQUATE)
+        sample += [
+            services.moderation_sample_add(evaluation=evaluation, actor=self.hub)
+            for evaluation in generous.order_by("reference")[:3]
+        ]
+        if not sample:
+            return
+        first_panel = min(quarter.end + dt.timedelta(days=21), self.today - dt.timedelta(days=2))
+        half = (len(sample) + 1) // 2
+        for index, (day, group) in enumerate(
+            ((first_panel, sample[:half]), (first_panel + dt.timedelta(days=1), sample[half:]))
+        ):
+            if group:
+                services.moderation_panel_create(
+                    cycle=cycle,
+                    held_on=min(day, self.today),
+                    members=[self.moderator, self.hub],
+                    notes=PANEL_NOTES[index],
+                    moderations=group,
+                    actor=self.hub,
+                )
+        not_graded, not_confirmed = (2, 3) if latest else (0, 0)
+        sample.sort(key=lambda item: item.pk)
+        for position, moderation in enumerate(sample):
+            left = len(sample) - position
+            if left <= not_graded:
+                continue
+            self._grade_blind(moderation)
+            if left <= not_graded + not_confirmed:
+                continue
+            services.moderation_confirm(moderation=moderation, actor=self.moderator)
+            self.summary.moderated += 1
+
+    def _grade_blind(self, moderation) -> None:
+        evaluation = Evaluation.objects.get(pk=moderation.evaluation_id)
+        evaluator = evaluation.evaluator.username
+        seen = self.moderated_per_evaluator.get(evaluator, 0)
+        self.moderated_per_evaluator[evaluator] = seen + 1
+        if evaluator == GENEROUS_EVALUATOR:
+            direction = "lowered" if seen % 5 < 3 else "agreed"
+        else:
+            direction = {4: "raised", 9: "lowered"}.get(seen % 10, "agreed")
+        overall = _moved(evaluation.overall_grade, direction)
+        why = direction if overall != evaluation.overall_grade else "agreed"
+        theirs = dict(evaluation.pillar_grades.values_list("pillar", "grade"))
+        # Which pillars move with the overall grade, as the rationales say: the child's voice and
+        # the plan when raised; the assessment and management oversight when lowered.
+        moving = {
+            "raised": {Pillar.CHILDS_VOICE, Pillar.PLANNING},
+            "lowered": {Pillar.ASSESSMENT, Pillar.OVERSIGHT},
+        }.get(why, set())
+        pillars = {
+            pillar: _moved(theirs[pillar], why) if pillar in moving else theirs[pillar] for pillar in Pillar.values
+        }
+        services.moderation_grade_blind(
+            moderation=moderation,
+            actor=self.moderator,
+            overall_grade=overall,
+            pillar_grades=pillars,
+            rationale=self.moderation_rng.choice(MODERATION_RATIONALE[why]),
+        )

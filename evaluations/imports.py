@@ -830,13 +830,18 @@ def _write_moderations(
         else:
             grade = current.moderated_grade if current else ""  # no column: keep what was moderated
         if not grade:
-            if current is not None:
-                # The file says this evaluation was not moderated (or was never returned).
+            # The file says this evaluation was not moderated (or was never returned); an
+            # unconfirmed place in the moderation sample is PQA's own work and stays.
+            if current is not None and (current.is_confirmed or not row.completed):
                 _attribute(current, actor, reason)
                 current.delete()
             continue
         outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=grade)
-        if current is not None and (current.moderated_grade, current.outcome) == (grade, outcome):
+        if (
+            current is not None
+            and current.is_confirmed
+            and (current.moderated_grade, current.outcome) == (grade, outcome)
+        ):
             continue
         moderation = moderation_record(
             evaluation=evaluation,
@@ -844,6 +849,7 @@ def _write_moderations(
             moderator=current.moderator if current else None,
             rationale=current.rationale if current else "",
             actor=actor,
+            reason=reason,
         )
         # The service saves its own copy, so the reason goes on the history row it just wrote.
         moderation.history.filter(

@@ -29,6 +29,10 @@ TEXT_LIMITS = TextLimits(
     TextLimit("EvaluationFeedback", "not_spoken_reason", 300, "Why someone was not asked: a sentence."),
     TextLimit("EvaluationFeedback", "quote", 600, "A short quote in their words: a sentence or two."),
     TextLimit("Moderation", "rationale", 2_000, "Why the moderator agreed, raised or lowered: a paragraph or two."),
+    TextLimit("Moderation", "round_reason", 500, "Why the Practice Hub changed a confirmed moderation: a sentence."),
+    TextLimit("ModerationPanel", "notes", 2_000, "What the panel looked at and agreed: a paragraph or two."),
+    TextLimit("ModerationRound", "rationale", 2_000, "An earlier round's rationale, as it was."),
+    TextLimit("ModerationRound", "replaced_because", 500, "Why that round was replaced: a sentence."),
     TextLimit("Recommendation", "action", 1_000, "What needs to happen, for the child: a short paragraph."),
     TextLimit("RevisitFinding", "note", 600, "What a revisit saw of one recommendation: a sentence or two."),
 )

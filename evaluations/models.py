@@ -10,7 +10,7 @@ Evaluation states (one service per transition, see services.py):
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -119,6 +119,15 @@ class Cycle(models.Model):
         validators=[MaxValueValidator(100, "The share is a percentage: 100 at most")],
         help_text="Every child graded Inadequate or with overdue recommendations is revisited; "
         "this share of the others is drawn at random.",
+    )
+
+    # The moderation sample (see Moderation).
+    moderation_share = models.PositiveSmallIntegerField(
+        "share of the other grades to moderate (%)",
+        default=20,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="Every Inadequate and Outstanding overall grade is moderated; this share of the rest is "
+        "drawn at random.",
     )
     history = HistoricalRecords()
 
@@ -276,8 +285,12 @@ class Evaluation(models.Model):
 
     @property
     def final_grade(self) -> str:
+        """The grade of record: a confirmed moderation's grade, else the evaluator's (a sampled or
+        blind-graded moderation is not yet a judgement anyone may rely on)."""
         moderation = getattr(self, "moderation", None)
-        return moderation.moderated_grade if moderation else self.overall_grade
+        if moderation is not None and moderation.is_confirmed:
+            return moderation.moderated_grade
+        return self.overall_grade
 
 
 def validate_revisit_of(evaluation: Evaluation) -> None:
@@ -361,38 +374,180 @@ class EvaluationFeedback(models.Model):
         return f"{self.evaluation.reference}: {self.get_respondent_display()}"
 
 
+class ModerationPanel(models.Model):
+    """A moderation panel: the moderators (and Practice Hub) who met on a date to look at a group
+    of a cycle's moderation sample together. A moderation may belong to one panel."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="moderation_panels")
+    held_on = models.DateField("date of the panel")
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="moderation_panels", blank=True)
+    notes = TEXT_LIMITS.text_field("ModerationPanel", "notes", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-held_on", "pk"]
+        constraints = [TEXT_LIMITS.constraint("ModerationPanel")]
+
+    def __str__(self) -> str:
+        return f"Moderation panel, {self.held_on:%-d %b %Y} ({self.cycle})"
+
+
 class Moderation(models.Model):
-    """A moderator's view of an evaluation's overall grade. The outcome is derived, never typed."""
+    """A moderator's view of an evaluation: their own grade for each pillar and overall, with a
+    rationale. Outcomes (agreed, raised, lowered) are derived, never typed. One per evaluation;
+    earlier rounds are kept in ModerationRound.
+
+    States (one service per transition, see services.py):
+
+        sampled ──grade blind──▶ graded_blind ──confirm──▶ confirmed
+           │                                                  │  ▲
+           └── removed from the sample (deleted)              └──┘ changed by the Practice Hub,
+                                                                   with a reason: a new round
+
+    - sampled: in the cycle's sample (drawn, or added by the Practice Hub); no grade yet.
+    - graded_blind: a moderator recorded their grades and rationale without seeing the
+      evaluator's; only now may they see both side by side.
+    - confirmed: the moderated overall grade is the grade of record (Evaluation.final_grade),
+      the evaluator has been told. A grade recorded directly (import, administrator) is
+      confirmed at once. Rows from before the sample existed were migrated as confirmed.
+    """
 
     class Outcome(models.TextChoices):
         AGREED = "agreed", "Agreed"
         UPGRADED = "upgraded", "Raised"
         DOWNGRADED = "downgraded", "Lowered"
 
+    class State(models.TextChoices):
+        SAMPLED = "sampled", "Sampled"
+        GRADED_BLIND = "graded_blind", "Graded blind"
+        CONFIRMED = "confirmed", "Confirmed"
+
+    class SampleReason(models.TextChoices):
+        INADEQUATE = "inadequate", "Every Inadequate grade"
+        OUTSTANDING = "outstanding", "Every Outstanding grade"
+        RANDOM = "random", "Drawn at random"
+        ADDED = "added", "Added by the Practice Hub"
+        RECORDED = "recorded", "Recorded directly (import or administrator)"
+
     evaluation = models.OneToOneField(Evaluation, on_delete=models.CASCADE, related_name="moderation")
     moderator = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="moderations"
     )
-    moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
-    outcome = models.CharField(max_length=12, choices=Outcome.choices)
+    # Blank only while sampled (constraint below).
+    moderated_grade = models.CharField(max_length=24, choices=Grade.choices, blank=True)
+    outcome = models.CharField(max_length=12, choices=Outcome.choices, blank=True)
     rationale = TEXT_LIMITS.text_field("Moderation", "rationale", blank=True)
     moderated_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
+    # The default is confirmed so that a grade recorded directly (and every row that existed
+    # before the sample) is the grade of record; the sample's services set sampled.
+    state = models.CharField(max_length=14, choices=State.choices, default=State.CONFIRMED)
+    sample_reason = models.CharField(
+        "why it is in the sample", max_length=12, choices=SampleReason.choices, default=SampleReason.RECORDED
+    )
+    sampled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sampled_at = models.DateTimeField(null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    round = models.PositiveSmallIntegerField(default=1)
+    round_reason = models.CharField(
+        "why this round",
+        max_length=TEXT_LIMITS("Moderation", "round_reason"),
+        blank=True,
+        help_text="Why the Practice Hub changed a confirmed moderation.",
+    )
+    panel = models.ForeignKey(
+        ModerationPanel, on_delete=models.SET_NULL, null=True, blank=True, related_name="moderations"
+    )
     history = HistoricalRecords()
 
     class Meta:
-        constraints = [TEXT_LIMITS.constraint("Moderation")]
+        indexes = [models.Index(fields=["state", "moderator"], name="moderation_state_moderator_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="sampled", moderated_grade="", outcome="")
+                | (~models.Q(state="sampled") & ~models.Q(moderated_grade="") & ~models.Q(outcome="")),
+                name="moderation_graded_unless_sampled",
+                violation_error_message="A moderation has a grade and an outcome once graded, and none before.",
+            ),
+            TEXT_LIMITS.constraint("Moderation"),
+        ]
 
     def __str__(self) -> str:
+        if self.state == self.State.SAMPLED:
+            return f"{self.evaluation.reference}: sampled"
         return f"{self.evaluation.reference}: {self.get_outcome_display()}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.state == self.State.CONFIRMED
 
     @staticmethod
     def outcome_for(*, overall_grade: str, moderated_grade: str) -> str:
+        """Agreed, raised or lowered: the moderator's grade against the evaluator's. The one
+        place the direction of a moderation is decided (overall and per pillar)."""
         if moderated_grade == overall_grade:
             return Moderation.Outcome.AGREED
         if GRADE_RANK[moderated_grade] < GRADE_RANK[overall_grade]:
             return Moderation.Outcome.UPGRADED
         return Moderation.Outcome.DOWNGRADED
+
+
+class ModeratedPillarGrade(models.Model):
+    """The moderator's grade for one pillar; its outcome is derived against the evaluator's
+    grade for that pillar (blank when the evaluator left the pillar ungraded, e.g. imported)."""
+
+    moderation = models.ForeignKey(Moderation, on_delete=models.CASCADE, related_name="pillar_grades")
+    pillar = models.CharField(max_length=20, choices=Pillar.choices)
+    grade = models.CharField(max_length=24, choices=Grade.choices)
+    outcome = models.CharField(max_length=12, choices=Moderation.Outcome.choices, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["moderation", "pillar"]
+        constraints = [models.UniqueConstraint(fields=["moderation", "pillar"], name="one_moderated_grade_per_pillar")]
+        indexes = [models.Index(fields=["pillar", "outcome"], name="moderatedpillar_outcome_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.moderation.evaluation.reference}: {self.get_pillar_display()} {self.get_grade_display()}"
+
+
+class ModerationRound(models.Model):
+    """A confirmed round of a moderation that the Practice Hub has since changed: what it said,
+    and why it was replaced. The current round is the Moderation itself."""
+
+    moderation = models.ForeignKey(Moderation, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField()
+    moderator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    moderated_grade = models.CharField(max_length=24, choices=Grade.choices)
+    outcome = models.CharField(max_length=12, choices=Moderation.Outcome.choices)
+    pillar_grades = models.JSONField(default=dict, blank=True, help_text="Pillar code to grade, as moderated.")
+    rationale = TEXT_LIMITS.text_field("ModerationRound", "rationale", blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    replaced_at = models.DateTimeField()
+    replaced_because = models.CharField(max_length=TEXT_LIMITS("ModerationRound", "replaced_because"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["moderation", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["moderation", "number"], name="one_moderation_round_number"),
+            TEXT_LIMITS.constraint("ModerationRound"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.moderation.evaluation.reference}: round {self.number}"
 
 
 class Recommendation(models.Model):

@@ -7,3 +7,4 @@ from django.db import models
 class NotificationKind(models.TextChoices):
     ALLOCATION = "allocation", "Evaluation allocated"
     SAFEGUARDING_CONCERN = "safeguarding_concern", "Safeguarding concern"
+    MODERATION_CONFIRMED = "moderation_confirmed", "Moderation confirmed"

@@ -12,13 +12,18 @@ __all__ = [
     "ALLOCATE_ROLES",
     "READ_ALL_ROLES",
     "can_acknowledge_safeguarding_concern",
+    "MODERATE_ROLES",
     "can_be_moderated",
+    "can_change_confirmed_moderation",
+    "can_moderate",
+    "can_see_moderation_consistency",
     "can_edit_evaluation",
     "can_manage_cycles",
     "can_read_all_evaluations",
     "can_read_evaluation",
     "can_see_all_safeguarding_concerns",
     "can_see_team_safeguarding_concerns",
+    "grades_hidden_from",
     "is_team_manager",
 ]
 
@@ -71,7 +76,44 @@ def can_acknowledge_safeguarding_concern(user, evaluation: Evaluation) -> bool:
     return can_see_team_safeguarding_concerns(user) and evaluation.team_id == user.team_id
 
 
-def can_be_moderated(evaluation: Evaluation) -> bool:
+# --- Moderation -----------------------------------------------------------------------------
+
+MODERATE_ROLES = frozenset({Role.MODERATOR, Role.PRACTICE_HUB})
+
+
+def can_moderate(user) -> bool:
+    """Moderators and the Practice Hub moderate (a queue of their own)."""
+    return has_role(user, MODERATE_ROLES)
+
+
+def can_be_moderated(evaluation: Evaluation, user=None) -> bool:
     """Moderation re-examines the grade an evaluator returned: only a returned evaluation has
-    one. The service, the admin and the import all ask this."""
-    return evaluation.status == Evaluation.Status.RETURNED
+    one. With a user: may this person moderate it? A moderator or the Practice Hub, and never
+    the evaluator who graded it. The services, the admin, the import and the pages all ask this."""
+    if evaluation.status != Evaluation.Status.RETURNED:
+        return False
+    if user is None:
+        return True
+    return can_moderate(user) and evaluation.evaluator_id != user.pk
+
+
+def can_change_confirmed_moderation(user) -> bool:
+    """A confirmed moderation is the grade of record: only the Practice Hub changes it (with a
+    reason, as a new round). It also draws the sample and holds the panels."""
+    return can_manage_cycles(user)
+
+
+def can_see_moderation_consistency(user) -> bool:
+    """Leaders, the Practice Hub, moderators and administrators see the consistency figures."""
+    return can_read_all_evaluations(user)
+
+
+def grades_hidden_from(user, evaluation: Evaluation) -> bool:
+    """Blind first: a moderator does not see the grades of an evaluation waiting in the sample
+    (any moderator may pick it up) until it has been graded blind. The Practice Hub, which draws
+    the sample, and the evaluator themselves still see them. `evaluation.moderation` should be
+    selected with the evaluation (selectors do)."""
+    if role_of(user) != Role.MODERATOR or evaluation.evaluator_id == user.pk:
+        return False
+    moderation = getattr(evaluation, "moderation", None)
+    return moderation is not None and moderation.state == moderation.State.SAMPLED

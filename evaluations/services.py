@@ -26,7 +26,10 @@ from evaluations.models import (
     FathersIncluded,
     Grade,
     HeadlineQuestion,
+    ModeratedPillarGrade,
     Moderation,
+    ModerationPanel,
+    ModerationRound,
     Pillar,
     PillarGrade,
     Recommendation,
@@ -35,7 +38,11 @@ from evaluations.models import (
     validate_revisit_of,
 )
 from evaluations.notifications import NotificationKind
-from evaluations.permissions import can_acknowledge_safeguarding_concern, can_be_moderated
+from evaluations.permissions import (
+    can_acknowledge_safeguarding_concern,
+    can_be_moderated,
+    can_change_confirmed_moderation,
+)
 from evaluations.selectors import evaluates
 from pqa.case_ids import child_key
 from pqa.models import Role, Team, User
@@ -767,6 +774,290 @@ def _record_finding_on_recommendation(*, recommendation: Recommendation, found_d
 
 
 # --- Moderation ---------------------------------------------------------------------------
+#
+# The sample (Practice Hub) -> blind grading (moderator) -> confirmation (the same moderator),
+# and the Practice Hub's changes to a confirmed moderation, each a new round. States and the
+# diagram: models.Moderation.
+
+
+class ModerationRefused(EvaluationError):
+    """A moderation step this person may not take, or not from this state."""
+
+
+def _moderation_lock(moderation: Moderation, expected_version: int | None) -> Moderation:
+    # The evaluation's row lock first (as moderation_record takes it), then the moderation's.
+    Evaluation.objects.select_for_update().filter(pk=moderation.evaluation_id).first()
+    # No select_related: a row lock on an outer join is refused by PostgreSQL.
+    return version_lock(Moderation, moderation.pk, expected_version)
+
+
+def _sampled(evaluation: Evaluation, reason: str, actor: User, now) -> Moderation:
+    moderation = Moderation(
+        evaluation=evaluation,
+        state=Moderation.State.SAMPLED,
+        sample_reason=reason,
+        sampled_by=actor,
+        sampled_at=now,
+    )
+    moderation.full_clean(exclude=["evaluation"])
+    _attribute(moderation, actor)
+    moderation.save()
+    return moderation
+
+
+def _require_hub(actor: User) -> None:
+    if not can_change_confirmed_moderation(actor):
+        raise ModerationRefused("Only the Practice Hub draws the moderation sample and holds the panels.")
+
+
+@transaction.atomic
+def moderation_sample_draw(
+    *, cycle: Cycle, actor: User, share: int | None = None, rng: random.Random | None = None
+) -> list[Moderation]:
+    """Draw the cycle's moderation sample (the Practice Hub): every returned evaluation graded
+    Inadequate or Outstanding overall, and a random `share` per cent of the rest (the cycle's
+    share, changed here when given). Drawing again adds only what is missing: evaluations
+    already in the sample stay, and the random part is topped up to the share."""
+    _require_hub(actor)
+    cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if share is not None and share != cycle.moderation_share:
+        cycle.moderation_share = share
+        _clean(cycle, ["moderation_share"])
+        _attribute(cycle, actor)
+        cycle.save(update_fields=["moderation_share"])
+    rng = rng or random.SystemRandom()
+    returned = list(
+        # Only the evaluations' rows: PostgreSQL refuses a lock on the outer join's side.
+        Evaluation.objects.select_for_update(of=("self",))
+        .filter(cycle=cycle, status=Status.RETURNED)
+        .values_list("pk", "overall_grade", "moderation__pk")
+        .order_by("pk")
+    )
+    always = {
+        Grade.INADEQUATE: Moderation.SampleReason.INADEQUATE,
+        Grade.OUTSTANDING: Moderation.SampleReason.OUTSTANDING,
+    }
+    wanted: list[tuple[int, str]] = [(pk, always[grade]) for pk, grade, mod in returned if grade in always and not mod]
+    rest = [(pk, mod) for pk, grade, mod in returned if grade not in always]
+    target = -(-len(rest) * cycle.moderation_share // 100)  # rounded up: 20% of 3 is 1
+    already = sum(1 for _, mod in rest if mod)
+    candidates = [pk for pk, mod in rest if not mod]
+    extra = rng.sample(candidates, max(0, min(target - already, len(candidates))))
+    wanted += [(pk, Moderation.SampleReason.RANDOM) for pk in sorted(extra)]
+    evaluations = Evaluation.objects.in_bulk([pk for pk, _ in wanted])
+    now = timezone.now()
+    return [_sampled(evaluations[pk], reason, actor, now) for pk, reason in wanted]
+
+
+@transaction.atomic
+def moderation_sample_add(*, evaluation: Evaluation, actor: User) -> Moderation:
+    """Add a returned evaluation to its cycle's moderation sample (the Practice Hub)."""
+    _require_hub(actor)
+    evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+    if not can_be_moderated(evaluation):
+        raise ModerationRefused(f"{evaluation.reference} has not been returned, so there is no grade to moderate.")
+    if Moderation.objects.filter(evaluation=evaluation).exists():
+        raise ModerationRefused(f"{evaluation.reference} is already in the moderation sample.")
+    return _sampled(evaluation, Moderation.SampleReason.ADDED, actor, timezone.now())
+
+
+@transaction.atomic
+def moderation_sample_remove(*, moderation: Moderation, actor: User, expected_version: int | None = None) -> None:
+    """Take an evaluation out of the sample (the Practice Hub), unless its moderation is
+    confirmed: a grade of record is changed with a reason, never removed from here."""
+    _require_hub(actor)
+    locked = _moderation_lock(moderation, expected_version)
+    if locked.is_confirmed:
+        raise ModerationRefused(
+            f"The moderation of {locked.evaluation.reference} is confirmed: change it with a reason instead."
+        )
+    _attribute(locked, actor)
+    locked.delete()
+
+
+def _moderated_values(
+    evaluation: Evaluation, *, overall_grade: str, pillar_grades: Mapping[str, str], rationale: str
+) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The overall outcome and each pillar's (grade, outcome), refusing anything missing."""
+    problems: dict[str, list[str]] = {}
+    for pillar in Pillar:
+        if pillar_grades.get(pillar.value) not in Grade.values:
+            problems[f"pillar_{pillar.value}"] = [f"Select your grade for {pillar.label.lower()}"]
+    if overall_grade not in Grade.values:
+        problems["overall_grade"] = ["Select your overall grade"]
+    if not rationale.strip():
+        problems["rationale"] = ["Enter your rationale"]
+    if problems:
+        raise ValidationError(problems)
+    evaluator_grades = dict(evaluation.pillar_grades.values_list("pillar", "grade"))
+    pillars = {}
+    for pillar in Pillar.values:
+        theirs = evaluator_grades.get(pillar, "")
+        grade = pillar_grades[pillar]
+        outcome = Moderation.outcome_for(overall_grade=theirs, moderated_grade=grade) if theirs else ""
+        pillars[pillar] = (grade, outcome)
+    outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=overall_grade)
+    return outcome, pillars
+
+
+def _write_pillar_grades(moderation: Moderation, pillars: Mapping[str, tuple[str, str]], actor: User) -> None:
+    current = {row.pillar: row for row in moderation.pillar_grades.all()}
+    for pillar, (grade, outcome) in pillars.items():
+        row = current.get(pillar) or ModeratedPillarGrade(moderation=moderation, pillar=pillar)
+        if row.pk and (row.grade, row.outcome) == (grade, outcome):
+            continue
+        row.grade, row.outcome = grade, outcome
+        row.full_clean(exclude=["moderation"])
+        _attribute(row, actor)
+        row.save()
+
+
+@transaction.atomic
+def moderation_grade_blind(
+    *,
+    moderation: Moderation,
+    actor: User,
+    overall_grade: str,
+    pillar_grades: Mapping[str, str],
+    rationale: str,
+    expected_version: int | None = None,
+) -> Moderation:
+    """A moderator records their own grade for each pillar and overall, with a rationale, before
+    seeing the evaluator's (blind). Only a moderator or the Practice Hub, never the evaluator
+    who graded it, and only while the moderation is sampled. Outcomes are derived here."""
+    locked = _moderation_lock(moderation, expected_version)
+    evaluation = locked.evaluation
+    if not can_be_moderated(evaluation, actor):
+        raise ModerationRefused("Only a moderator or the Practice Hub can moderate an evaluation, and never their own.")
+    if locked.state != Moderation.State.SAMPLED:
+        raise ModerationRefused(f"{evaluation.reference} has already been graded by a moderator.")
+    outcome, pillars = _moderated_values(
+        evaluation, overall_grade=overall_grade, pillar_grades=pillar_grades, rationale=rationale
+    )
+    locked.moderator = actor
+    locked.moderated_grade = overall_grade
+    locked.outcome = outcome
+    locked.rationale = rationale.strip()
+    locked.state = Moderation.State.GRADED_BLIND
+    locked.graded_at = timezone.now()
+    version_bump(locked)
+    locked.full_clean(exclude=["evaluation"])
+    _attribute(locked, actor)
+    locked.save()
+    _write_pillar_grades(locked, pillars, actor)
+    return locked
+
+
+def _notify_evaluator(moderation: Moderation, *, changed: bool = False) -> None:
+    evaluation = moderation.evaluation
+    grades = dict(Grade.choices)
+    lines = "\n".join(
+        f"- {Pillar(row.pillar).label}: {grades[row.grade]}"
+        + (f" ({Moderation.Outcome(row.outcome).label.lower()})" if row.outcome else "")
+        for row in moderation.pillar_grades.order_by("pk")
+    )
+    what = "changed the moderation of" if changed else "moderated"
+    notification_queue(
+        kind=NotificationKind.MODERATION_CONFIRMED,
+        recipients=[evaluation.evaluator.email],
+        subject=f"PQA: {evaluation.reference} has been moderated: {moderation.get_outcome_display().lower()}",
+        body=(
+            f"A moderator has {what} practice evaluation {evaluation.reference} (child {evaluation.child_ref}).\n\n"
+            f"Your overall grade: {grades[evaluation.overall_grade]}\n"
+            f"Moderated overall grade: {grades[moderation.moderated_grade]} "
+            f"({moderation.get_outcome_display().lower()})\n"
+            + (f"\nBy pillar:\n{lines}\n" if lines else "")
+            + f"\nRationale:\n{moderation.rationale}\n"
+            + (f"\nWhy it was changed:\n{moderation.round_reason}\n" if changed and moderation.round_reason else "")
+            + f"\nThe moderated grade is now the grade of record. Read it in PQA: "
+            f"{absolute_url(reverse('evaluations:detail', args=[evaluation.pk]))}"
+        ),
+    )
+
+
+@transaction.atomic
+def moderation_confirm(*, moderation: Moderation, actor: User, expected_version: int | None = None) -> Moderation:
+    """Having seen their grades beside the evaluator's, the moderator who graded blind confirms
+    them: the moderated overall grade becomes the grade of record, and the evaluator is told,
+    with the rationale, once the transaction commits."""
+    locked = _moderation_lock(moderation, expected_version)
+    if locked.state != Moderation.State.GRADED_BLIND:
+        raise ModerationRefused(f"Only a moderation graded blind can be confirmed ({locked.get_state_display()}).")
+    if locked.moderator_id != actor.pk or not can_be_moderated(locked.evaluation, actor):
+        raise ModerationRefused("Only the moderator who graded it can confirm this moderation.")
+    locked.state = Moderation.State.CONFIRMED
+    locked.confirmed_at = timezone.now()
+    version_bump(locked)
+    locked.full_clean(exclude=["evaluation"])
+    _attribute(locked, actor)
+    locked.save()
+    _notify_evaluator(locked)
+    return locked
+
+
+def _archive_round(moderation: Moderation, *, actor: User | None, reason: str, now) -> None:
+    """Keep the confirmed round being replaced, as it stood."""
+    record = ModerationRound(
+        moderation=moderation,
+        number=moderation.round,
+        moderator=moderation.moderator,
+        moderated_grade=moderation.moderated_grade,
+        outcome=moderation.outcome,
+        pillar_grades=dict(moderation.pillar_grades.values_list("pillar", "grade")),
+        rationale=moderation.rationale[:2000],
+        confirmed_at=moderation.confirmed_at,
+        replaced_by=actor,
+        replaced_at=now,
+        replaced_because=reason[:500],
+    )
+    record.full_clean(exclude=["moderation"])
+    _attribute(record, actor)
+    record.save()
+    moderation.round += 1
+    moderation.round_reason = reason[:500]
+
+
+@transaction.atomic
+def moderation_change(
+    *,
+    moderation: Moderation,
+    actor: User,
+    overall_grade: str,
+    pillar_grades: Mapping[str, str],
+    rationale: str,
+    reason: str,
+    expected_version: int | None = None,
+) -> Moderation:
+    """Change a confirmed moderation: only the Practice Hub, only with a reason, and never of
+    an evaluation they graded themselves. The round it replaces is kept (ModerationRound); the
+    new round is confirmed at once and the evaluator is told."""
+    locked = _moderation_lock(moderation, expected_version)
+    evaluation = locked.evaluation
+    if not can_change_confirmed_moderation(actor):
+        raise ModerationRefused("Only the Practice Hub can change a confirmed moderation.")
+    if evaluation.evaluator_id == actor.pk:
+        raise ModerationRefused("You cannot moderate an evaluation you graded yourself.")
+    if not locked.is_confirmed:
+        raise ModerationRefused("Only a confirmed moderation is changed this way.")
+    if not reason.strip():
+        raise ValidationError({"reason": ["Enter why the confirmed moderation is being changed"]})
+    outcome, pillars = _moderated_values(
+        evaluation, overall_grade=overall_grade, pillar_grades=pillar_grades, rationale=rationale
+    )
+    now = timezone.now()
+    _archive_round(locked, actor=actor, reason=reason.strip(), now=now)
+    locked.moderator = actor
+    locked.moderated_grade = overall_grade
+    locked.outcome = outcome
+    locked.rationale = rationale.strip()
+    locked.graded_at = locked.confirmed_at = now
+    version_bump(locked)
+    locked.full_clean(exclude=["evaluation"])
+    _attribute(locked, actor)
+    locked.save()
+    _write_pillar_grades(locked, pillars, actor)
+    _notify_evaluator(locked, changed=True)
+    return locked
 
 
 @transaction.atomic
@@ -778,27 +1069,40 @@ def moderation_record(
     rationale: str = "",
     actor: User | None = None,
     expected_version: int | None = None,
+    reason: str = "",
 ) -> Moderation:
-    """Record a moderator's grade for a returned evaluation. Whether it agreed with, raised or
-    lowered the evaluator's grade is derived here, never typed. Changing an existing
-    moderation needs the version it was based on (ConcurrentEditError otherwise)."""
+    """Record a confirmed moderated overall grade directly (imports, the administrators' page):
+    for a returned evaluation, by a moderator or the Practice Hub who did not grade it (when
+    one is named). Whether it agreed with, raised or lowered the evaluator's grade is derived
+    here, never typed. Changing an existing moderation needs the version it was based on
+    (ConcurrentEditError otherwise); a confirmed grade that changes keeps its earlier round."""
     # The evaluation's row lock also guards its one moderation (no second lock to order).
     evaluation = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
     if not can_be_moderated(evaluation):
         raise EvaluationError("Only a returned evaluation can be moderated.")
+    if moderator is not None and not can_be_moderated(evaluation, moderator):
+        raise ModerationRefused(
+            f"{moderator} cannot moderate {evaluation.reference}: only a moderator or the Practice Hub, "
+            "and never the evaluator who graded it."
+        )
     if moderated_grade not in Grade.values:
         raise ValidationError({"moderated_grade": f"'{moderated_grade}' is not a grade"})
     outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=moderated_grade)
     moderation = Moderation.objects.filter(evaluation=evaluation).first() or Moderation(evaluation=evaluation)
+    now = timezone.now()
     if moderation.pk:
         version_check(moderation, expected_version)
+        if moderation.is_confirmed and moderation.moderated_grade != moderated_grade:
+            _archive_round(moderation, actor=actor or moderator, reason=reason or "Corrected", now=now)
     moderation.moderated_grade = moderated_grade
     moderation.outcome = outcome
     moderation.moderator = moderator
     moderation.rationale = rationale
+    moderation.state = Moderation.State.CONFIRMED
+    moderation.confirmed_at = moderation.confirmed_at if moderation.confirmed_at and moderation.pk else now
     if moderation.pk:
         version_bump(moderation)
-        moderation.moderated_at = timezone.now()
+        moderation.moderated_at = now
     moderation.full_clean(exclude=["evaluation"])
     _attribute(moderation, actor or moderator)
     moderation.save()
@@ -813,6 +1117,36 @@ def moderation_delete(*, moderation: Moderation, actor: User, expected_version: 
     locked = version_lock(Moderation, moderation.pk, expected_version)
     _attribute(locked, actor)
     locked.delete()
+
+
+@transaction.atomic
+def moderation_panel_create(
+    *,
+    cycle: Cycle,
+    held_on: dt.date,
+    members: Iterable[User],
+    notes: str = "",
+    moderations: Iterable[Moderation] = (),
+    actor: User,
+) -> ModerationPanel:
+    """Hold a moderation panel (the Practice Hub): its date, members and notes, and the
+    moderations of this cycle's sample it looks at (each in one panel at a time)."""
+    _require_hub(actor)
+    panel = ModerationPanel(cycle=cycle, held_on=held_on, notes=notes.strip(), created_by=actor)
+    panel.full_clean()
+    _attribute(panel, actor)
+    panel.save()
+    panel.members.set(list(members))
+    wanted = [item.pk for item in moderations]
+    grouped = list(Moderation.objects.select_for_update(of=("self",)).filter(pk__in=wanted, evaluation__cycle=cycle))
+    if len(grouped) != len(set(wanted)):
+        raise ModerationRefused("A panel groups moderations of its own cycle's sample only.")
+    for item in grouped:
+        # Grouping is not a change of the grades: the version stays, so nobody grading is refused.
+        item.panel = panel
+        _attribute(item, actor)
+        item.save(update_fields=["panel"])
+    return panel
 
 
 # --- Recommendations ----------------------------------------------------------------------
@@ -948,8 +1282,16 @@ __all__ = [
     "evaluation_update",
     "evaluations_allocate",
     "evaluations_allocate_sample",
+    "ModerationRefused",
+    "moderation_change",
+    "moderation_confirm",
     "moderation_delete",
+    "moderation_grade_blind",
+    "moderation_panel_create",
     "moderation_record",
+    "moderation_sample_add",
+    "moderation_sample_draw",
+    "moderation_sample_remove",
     "recommendation_add",
     "recommendation_delete",
     "recommendation_set_status",

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations.views import conflicts, cycles, forms, imports, lists, revisits, safeguarding, team
+from evaluations.views import conflicts, cycles, forms, imports, lists, moderation, revisits, safeguarding, team
 
 app_name = "evaluations"
 
@@ -30,6 +30,16 @@ urlpatterns = [
     # Revisits (the Practice Hub proposes and allocates; those who read all see the figures)
     path("cycles/<int:pk>/revisits/", revisits.revisit_propose, name="revisit_propose"),
     path("revisits/figures/", revisits.revisit_figures_page, name="revisit_figures"),
+    # Moderation: the moderator's queue, blind grading and confirmation; the Practice Hub's
+    # sample, panels and new rounds; the consistency figures
+    path("moderation/", moderation.moderation_queue, name="moderation_queue"),
+    path("moderation/consistency/", moderation.moderation_consistency, name="moderation_consistency"),
+    path("moderation/<int:pk>/", moderation.moderation_detail, name="moderation_detail"),
+    path("moderation/<int:pk>/grade/", moderation.moderation_grade, name="moderation_grade"),
+    path("moderation/<int:pk>/change/", moderation.moderation_change, name="moderation_change"),
+    path("moderation/<int:pk>/remove/", moderation.moderation_remove, name="moderation_remove"),
+    path("cycles/<int:pk>/moderation/", moderation.cycle_moderation, name="cycle_moderation"),
+    path("cycles/<int:pk>/moderation/panels/new/", moderation.panel_create, name="moderation_panel_create"),
     # History in (the Practice Hub)
     path("import/", imports.import_evaluations, name="import"),
 ]

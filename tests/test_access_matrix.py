@@ -12,7 +12,8 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from evaluations.models import CycleType, Evaluation
+from evaluations import services
+from evaluations.models import CycleType, Evaluation, Grade, Moderation
 from pqa.models import Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
@@ -38,6 +39,7 @@ PEOPLE = [
 ]
 READ_ALL = {Role.MODERATOR.value, Role.PRACTICE_HUB.value, Role.LEADER.value, Role.ADMINISTRATOR.value}
 HUB = {Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
+MODERATE = {Role.MODERATOR.value, Role.PRACTICE_HUB.value}
 SECOND_FACTOR_ROLES = {Role.MODERATOR.value, Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
 
 
@@ -100,6 +102,17 @@ EXPECTATIONS = {
     # for those who read every evaluation.
     "evaluations:revisit_propose": ("get", "revisit_cycle", only(HUB)),
     "evaluations:revisit_figures": ("get", None, only(READ_ALL)),
+    # Moderation: the queue and blind grading for those who moderate (never their own: the
+    # sampled evaluation is the owner's, who is an evaluator); the reveal for the moderator who
+    # graded it and the Practice Hub; the sample, panels and new rounds for the Practice Hub.
+    "evaluations:moderation_queue": ("get", None, only(MODERATE)),
+    "evaluations:moderation_grade": ("get", "sampled", only(MODERATE)),
+    "evaluations:moderation_detail": ("get", "confirmed", only(HUB | {Role.MODERATOR.value})),
+    "evaluations:moderation_change": ("get", "confirmed", only(HUB)),
+    "evaluations:moderation_remove": ("get", "sampled", only(HUB)),
+    "evaluations:cycle_moderation": ("get", "cycle", only(HUB)),
+    "evaluations:moderation_panel_create": ("get", "cycle", only(HUB)),
+    "evaluations:moderation_consistency": ("get", None, only(READ_ALL)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
     # The KPI scorecard: read with the reports; values entered by the Practice Hub (and administrators).
@@ -168,6 +181,13 @@ def world(db):
         safeguarding_reported_at=dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC),
     )
     revisit_cycle = CycleFactory(quarter="2025-26-Q2", type=CycleType.REVISIT)
+    sampled = Moderation.objects.create(evaluation=returned, state=Moderation.State.SAMPLED)
+    confirmed = services.moderation_record(
+        evaluation=completed_evaluation(cycle=cycle, team=team, evaluator=people[OTHER_EVALUATOR]),
+        moderated_grade=Grade.GOOD,
+        moderator=people[Role.MODERATOR.value],
+        rationale="Agreed.",
+    )
     return {
         "people": people,
         "cycle": cycle.pk,
@@ -176,6 +196,8 @@ def world(db):
         "concern": concern.pk,
         "revisit_cycle": revisit_cycle.pk,
         "indicator": "KPI01",  # loaded by the migrations
+        "sampled": sampled.pk,
+        "confirmed": confirmed.pk,
     }
 
 

@@ -2,6 +2,7 @@ from django import template
 
 from evaluations import selectors
 from evaluations.models import GRADE_DESCRIPTORS, Cycle, Evaluation, Grade, Pillar, Recommendation
+from evaluations.permissions import grades_hidden_from as _grades_hidden_from
 
 register = template.Library()
 
@@ -74,3 +75,15 @@ def pillar_label(value: str) -> str:
         return Pillar(value).label
     except ValueError:
         return value
+
+
+@register.filter
+def grades_hidden_from(evaluation, user) -> bool:
+    """permissions.grades_hidden_from: a moderator grades blind first."""
+    return _grades_hidden_from(user, evaluation)
+
+
+@register.filter
+def rate_percent(rate) -> str:
+    """A rate from 0 to 1 as a whole percentage; a dash when there is none."""
+    return "–" if rate is None else f"{100 * rate:.0f}%"

@@ -140,6 +140,10 @@ def _chart(overall: dict[str, dict[str, int]]) -> dict:
     }
 
 
+def _rate_percent(rate: float | None) -> float | None:
+    return None if rate is None else round(100 * rate, 1)
+
+
 def _tables(data: dict) -> dict:
     overall = data["overall"]
     evaluator_total = sum(overall["evaluator"].values())
@@ -171,6 +175,18 @@ def _tables(data: dict) -> dict:
                 }
                 for outcome, label in Moderation.Outcome.choices
             ],
+            # Optional keys of the contract: older payloads (or another implementation) may lack them.
+            "agreement_percent": _rate_percent(moderation.get("agreement_rate")),
+            "by_pillar": [
+                {
+                    "label": label,
+                    **moderation["by_pillar"][pillar],
+                    "agreement_percent": _rate_percent(moderation["by_pillar"][pillar]["agreement_rate"]),
+                }
+                for pillar, label in Pillar.choices
+            ]
+            if "by_pillar" in moderation
+            else [],
         },
         "questions": [
             {"label": label, **_rows(data[question], Answer)} for question, label in HeadlineQuestion.choices

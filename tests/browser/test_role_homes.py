@@ -23,7 +23,7 @@ WIDTHS = (1280, 390)
 # role -> (username, the heading of their home, the menu entry marked as the current page)
 HOMES = {
     Role.EVALUATOR: ("eve", "My evaluations", "My evaluations"),
-    Role.MODERATOR: ("mo", "Practice evaluations", "Evaluations"),
+    Role.MODERATOR: ("mo", "Moderation", "Moderation"),  # their queue
     Role.PRACTICE_HUB: ("hub", "Cycles", "Cycles"),
     Role.TEAM_MANAGER: ("tom", "CiC Team 1", "Your team"),
     Role.CUSTOMER_RELATIONS: ("cara", "Your PQA", None),

@@ -9,6 +9,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from evaluations import selectors
 from evaluations.models import Cycle, CycleType, Evaluation, Grade, Moderation, Recommendation
 from evaluations.selectors import overdue
 from pqa.demo import DEMO_PASSWORD
@@ -128,11 +129,32 @@ def test_recommendations_on_every_weak_grade(loaded):
 
 def test_some_moderations_mostly_agreed(loaded):
     completed = Evaluation.objects.filter(status=Status.RETURNED).count()
-    moderations = Moderation.objects.all()
-    assert 0.1 * completed <= moderations.count() <= 0.3 * completed
-    outcomes = Counter(moderations.values_list("outcome", flat=True))
+    confirmed = Moderation.objects.filter(state=Moderation.State.CONFIRMED)
+    assert 0.1 * completed <= confirmed.count() <= 0.4 * completed
+    outcomes = Counter(confirmed.values_list("outcome", flat=True))
     assert outcomes.most_common(1)[0][0] == Moderation.Outcome.AGREED
-    assert not moderations.filter(rationale="").exists()
+    assert not confirmed.filter(rationale="").exists()
+
+
+def test_each_closed_cycle_has_a_moderation_sample_with_panels(loaded):
+    for cycle in Cycle.objects.filter(status=Cycle.Status.CLOSED):
+        returned = cycle.evaluations.filter(status=Status.RETURNED)
+        extremes = returned.filter(overall_grade__in=[Grade.INADEQUATE, Grade.OUTSTANDING])
+        assert not extremes.filter(moderation__isnull=True).exists(), cycle
+        assert returned.filter(moderation__sample_reason=Moderation.SampleReason.RANDOM).exists(), cycle
+        assert cycle.moderation_panels.count() == 2
+        assert not cycle.evaluations.filter(moderation__isnull=False, moderation__panel__isnull=True).exists()
+
+
+def test_the_moderators_queue_has_work_blind_graded_and_to_grade(loaded):
+    moderator = User.objects.get(username="demo-moderator")
+    states = Counter(selectors.moderation_queue(moderator).values_list("state", flat=True))
+    assert states == {Moderation.State.GRADED_BLIND: 3, Moderation.State.SAMPLED: 2}
+
+
+def test_the_consistency_figures_show_one_evaluator_needing_a_refresher(loaded):
+    figures = selectors.moderation_consistency()
+    assert [row.label for row in selectors.evaluators_needing_a_refresher(figures)] == ["Owen Davies"]
 
 
 def test_written_through_the_services_with_history(loaded):

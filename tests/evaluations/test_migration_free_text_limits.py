@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("evaluations", "0006_safeguarding_concern_acknowledged")]
+BEFORE = [("evaluations", "0007_revisits")]
 AFTER = [("evaluations", "0008_free_text_limits")]
 
 

@@ -2,6 +2,7 @@
 the form (with a GOV.UK character count), the services, the import and the database; an
 autosave of the same page again writes no history."""
 
+import datetime as dt
 import re
 
 import pytest
@@ -10,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, models, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from evaluations import services
 from evaluations.forms.evaluation import SitAlongsideForms
@@ -20,6 +22,8 @@ from evaluations.models import (
     EvaluationFeedback,
     Grade,
     Moderation,
+    ModerationPanel,
+    ModerationRound,
     Pillar,
     PillarGrade,
     Recommendation,
@@ -78,13 +82,24 @@ def rows(evaluator, team):
         "Evaluation": evaluation,
         "PillarGrade": PillarGrade.objects.create(evaluation=evaluation, pillar=Pillar.PLANNING),
         "EvaluationFeedback": EvaluationFeedback.objects.create(evaluation=evaluation, respondent=Respondent.CHILD),
-        "Moderation": Moderation.objects.create(
-            evaluation=evaluation, moderated_grade=Grade.GOOD, outcome=Moderation.Outcome.AGREED
+        "Moderation": (
+            moderation := Moderation.objects.create(
+                evaluation=evaluation, moderated_grade=Grade.GOOD, outcome=Moderation.Outcome.AGREED
+            )
         ),
         "Recommendation": (
             recommendation := Recommendation.objects.create(evaluation=evaluation, action="Update the plan", owner="TM")
         ),
         "RevisitFinding": RevisitFinding.objects.create(revisit=evaluation, recommendation=recommendation),
+        "ModerationPanel": ModerationPanel.objects.create(cycle=evaluation.cycle, held_on=dt.date(2025, 5, 1)),
+        "ModerationRound": ModerationRound.objects.create(
+            moderation=moderation,
+            number=1,
+            moderated_grade=Grade.GOOD,
+            outcome=Moderation.Outcome.AGREED,
+            replaced_at=timezone.now(),
+            replaced_because="A new round",
+        ),
     }
 
 

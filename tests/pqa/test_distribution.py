@@ -32,11 +32,24 @@ EMPTY = {
     "return_rate": None,
     "overall": {"evaluator": zero_grades(), "final": zero_grades()},
     "pillars": {pillar: zero_grades() for pillar in ("childs_voice", "assessment", "planning", "oversight")},
-    "moderation": {"moderated": 0, "agreed": 0, "upgraded": 0, "downgraded": 0},
+    "moderation": {
+        "moderated": 0,
+        "agreed": 0,
+        "upgraded": 0,
+        "downgraded": 0,
+        "agreement_rate": None,
+        "by_pillar": {
+            pillar: {"moderated": 0, "agreed": 0, "upgraded": 0, "downgraded": 0, "agreement_rate": None}
+            for pillar in ("childs_voice", "assessment", "planning", "oversight")
+        },
+    },
     "intervention_appropriate": dict.fromkeys(ANSWERS, 0),
     "positive_difference": dict.fromkeys(ANSWERS, 0),
     "record_reflects_work": dict.fromkeys(ANSWERS, 0),
 }
+
+
+OUTCOME_KEYS = ("moderated", "agreed", "upgraded", "downgraded")
 
 
 def moderate(evaluation: Evaluation, grade: str) -> Moderation:
@@ -103,7 +116,13 @@ def test_the_counts_cover_the_quarter_of_every_type_and_service_area(quarter):
     assert data["overall"]["final"] == {"outstanding": 2, "good": 1, "requires_improvement": 1, "inadequate": 1}
     assert data["pillars"]["childs_voice"] == {"outstanding": 1, "good": 2, "requires_improvement": 0, "inadequate": 2}
     assert data["pillars"]["oversight"] == data["pillars"]["childs_voice"]
-    assert data["moderation"] == {"moderated": 2, "agreed": 1, "upgraded": 1, "downgraded": 0}
+    assert {key: data["moderation"][key] for key in OUTCOME_KEYS} == {
+        "moderated": 2,
+        "agreed": 1,
+        "upgraded": 1,
+        "downgraded": 0,
+    }
+    assert data["moderation"]["agreement_rate"] == 0.5
     assert data["intervention_appropriate"] == {"yes": 5, "partly": 0, "no": 0}
     assert data["positive_difference"] == {"yes": 4, "partly": 0, "no": 1}
     assert data["record_reflects_work"] == {"yes": 0, "partly": 5, "no": 0}
@@ -116,7 +135,12 @@ def test_the_final_grade_is_the_moderated_one_where_there_is_one(db, team, evalu
     data = grade_distribution(quarter="2025-26-Q1")
     assert data["overall"]["evaluator"]["good"] == 1
     assert data["overall"]["final"] == {"outstanding": 0, "good": 0, "requires_improvement": 0, "inadequate": 1}
-    assert data["moderation"] == {"moderated": 1, "agreed": 0, "upgraded": 0, "downgraded": 1}
+    assert {key: data["moderation"][key] for key in OUTCOME_KEYS} == {
+        "moderated": 1,
+        "agreed": 0,
+        "upgraded": 0,
+        "downgraded": 1,
+    }
 
 
 def test_filtering_by_service_area_counts_only_its_teams(quarter):
@@ -230,7 +254,7 @@ def test_the_distribution_takes_the_same_few_queries_for_5_or_50_evaluations(
     Evaluation.objects.all().delete()
     many = queries_for_distribution(50, team, evaluator)
     assert few == many
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):  # the service area, evaluations, pillar grades, moderated pillars
         grade_distribution(quarter="2025-26-Q3", service_area="Children in Care", type="trust_wide")
 
 

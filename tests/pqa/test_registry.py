@@ -88,7 +88,9 @@ MENUS = {
     Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
     Role.MODERATOR: [
         "My evaluations",
+        "Moderation",
         "Evaluations",
+        "Moderation consistency",
         "Revisits",
         "Grade distribution",
         "KPI scorecard",
@@ -96,9 +98,11 @@ MENUS = {
     ],
     Role.PRACTICE_HUB: [
         "My evaluations",
+        "Moderation",
         "Evaluations",
         "Safeguarding concerns",
         "Cycles",
+        "Moderation consistency",
         "Import",
         "Revisits",
         "Grade distribution",
@@ -113,10 +117,18 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
-    Role.LEADER: ["Evaluations", "Revisits", "Grade distribution", "KPI scorecard", "Two-factor authentication"],
+    Role.LEADER: [
+        "Evaluations",
+        "Moderation consistency",
+        "Revisits",
+        "Grade distribution",
+        "KPI scorecard",
+        "Two-factor authentication",
+    ],
     Role.ADMINISTRATOR: [
         "Evaluations",
         "Cycles",
+        "Moderation consistency",
         "Import",
         "Revisits",
         "Grade distribution",
@@ -127,7 +139,7 @@ MENUS = {
 }
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",
-    Role.MODERATOR: "/evaluations/?status=completed",  # returned evaluations, until moderation's queue
+    Role.MODERATOR: "/evaluations/moderation/",  # their queue
     Role.PRACTICE_HUB: "/evaluations/cycles/",
     Role.TEAM_MANAGER: "/evaluations/team/",
     Role.CUSTOMER_RELATIONS: "/your-pqa/",  # no app serves them yet
@@ -283,6 +295,7 @@ def test_the_notification_kinds_are_those_the_apps_registered():
     assert dict(registry.notification_kind_choices()) == {
         "allocation": "Evaluation allocated",
         "safeguarding_concern": "Safeguarding concern",
+        "moderation_confirmed": "Moderation confirmed",
         "other": "Other",
     }
 
