@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations.models import Evaluation
-from pqa.models import Role
+from pqa.models import ImportJob, Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
 LOGIN = "login"  # expected: redirected to the sign-in page
@@ -96,6 +96,9 @@ EXPECTATIONS = {
     "evaluations:cycle_close": ("get", "cycle", only(HUB)),
     "evaluations:reassign": ("get", "draft", only(HUB)),
     "evaluations:import": ("get", None, only(HUB)),
+    # A background import: the person who started it (here the Practice Hub) and administrators.
+    "import_job": ("get", "import_job", only(HUB)),
+    "import_job_status": ("get", "import_job", only(HUB)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
 }
@@ -153,7 +156,15 @@ def world(db):
         safeguarding_description="Seen on the visit.",
         safeguarding_reported_at=dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC),
     )
-    return {"people": people, "cycle": cycle.pk, "draft": draft.pk, "returned": returned.pk, "concern": concern.pk}
+    import_job = ImportJob.objects.create(importer="evaluations", user=people[Role.PRACTICE_HUB.value])
+    return {
+        "people": people,
+        "import_job": import_job.pk,
+        "cycle": cycle.pk,
+        "draft": draft.pk,
+        "returned": returned.pk,
+        "concern": concern.pk,
+    }
 
 
 def _outcome(response):
@@ -225,7 +236,7 @@ EXEMPT_FROM_SECOND_FACTOR = {
     "two_factor": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
     "two_factor_setup": lambda has_app: TWO_FACTOR if has_app else 200,
 }
-JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json"}
+JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json", "import_job_status"}
 
 
 @pytest.fixture

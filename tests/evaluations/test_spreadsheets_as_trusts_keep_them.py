@@ -316,7 +316,7 @@ def test_an_ambiguous_value_in_a_workbook_on_the_web_is_listed_with_its_row_and_
     rows[0][header.index("evaluation_date")] = "31/02/2024"
     data = workbook(tmp_path / "q1.xlsx", header, *rows).read_bytes()
     response = client_for(practice_hub).post(
-        reverse("evaluations:import"), {"file": SimpleUploadedFile("q1.xlsx", data, XLSX)}
+        reverse("evaluations:import"), {"file": SimpleUploadedFile("q1.xlsx", data, XLSX)}, follow=True
     )
     content = response.content.decode()
     assert "The file has 1 problem: nothing was imported" in content
