@@ -148,7 +148,7 @@ def _enqueue(job_id: int) -> None:
     try:
         run_import_job.apply_async(args=[job_id], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure: the sweep runs the job later
-        logger.warning("Could not enqueue import job %s; the sweep will run it", job_id)
+        logger.warning("Could not enqueue import job %s; the sweep will run it", job_id, exc_info=True)
 
 
 def _cache_key(job_id: int) -> str:
