@@ -65,6 +65,9 @@ BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under 
 # with the count. Nobody corrects a thousand cells from a list; they fix the file and check again.
 MAX_PROBLEMS = 1000
 PROBLEMS_LISTED = 100
+# A trust's whole history in one file: 50,000 evaluations and their header, with room to spare
+# (the reader's own default stops at 50,000 rows and 1,000,000 cells: a full row has 22 cells).
+MAX_ROWS = 60_000
 PROGRESS_EVERY = 500  # rows between two progress reports
 WRITE_CHUNK = 2000  # rows written between two progress reports, each chunk in the same transaction
 
@@ -73,6 +76,10 @@ Progress = Callable[..., None]
 
 IMPORT_STATUSES = (Status.RETURNED.value, Status.NOT_RETURNED.value)
 PILLAR_COLUMNS = {f"grade_{pillar}": pillar for pillar in Pillar.values}
+# Read once: a choices class computes its values on every call, and the check asks for them per cell.
+QUESTIONS = tuple(HeadlineQuestion.values)
+GRADES = frozenset(Grade.values)
+CYCLE_TYPES = frozenset(CycleType.values)
 DEMOGRAPHIC_COLUMNS = ("child_age_band", "child_gender", "child_ethnicity")
 
 REQUIRED_COLUMNS = (
@@ -284,9 +291,10 @@ class _Problems(list):
 
 def _table(file) -> Table:
     """The file as a table: text as given, or a CSV or workbook from bytes, a path or a file."""
+    bounds = {"max_rows": MAX_ROWS, "max_cells": MAX_ROWS * len(COLUMNS)}
     if isinstance(file, str):
-        return read_text(file)
-    return read_table(file)
+        return read_text(file, **bounds)
+    return read_table(file, **bounds)
 
 
 def _status(value: str) -> str | None:
@@ -326,7 +334,7 @@ def _check_value(row: _Row, name: str, problems: _Problems) -> None:
             row.values[name] = choice_from_words(value, Grade, GRADE_WORDS)
         except ValueProblem:
             problems.add(row.number, name, f"'{value}' is not a grade: use one of {_choices(Grade.values)}")
-    elif name in HeadlineQuestion.values:
+    elif name in QUESTIONS:
         try:
             row.values[name] = choice_from_words(value, Answer, ANSWER_WORDS)
         except ValueProblem:
@@ -450,13 +458,13 @@ def _check_models(row: _Row, problems: _Problems) -> None:
         status=row["status"],
         evaluation_date=row.date,
         overall_grade=row["overall_grade"],
-        **{name: row[name] for name in (*HeadlineQuestion.values, *DEMOGRAPHIC_COLUMNS)},
+        **{name: row[name] for name in (*QUESTIONS, *DEMOGRAPHIC_COLUMNS)},
     )
     checks = [(evaluation, EVALUATION_LOOK_UPS, EVALUATION_COLUMNS)]
     for column, pillar in PILLAR_COLUMNS.items():
         if row[column]:
             checks.append((PillarGrade(pillar=pillar, grade=row[column]), ("evaluation",), {"grade": column}))
-    if row["moderated_grade"] in Grade.values and row["overall_grade"] in Grade.values:
+    if row["moderated_grade"] in GRADES and row["overall_grade"] in GRADES:
         outcome = Moderation.outcome_for(overall_grade=row["overall_grade"], moderated_grade=row["moderated_grade"])
         moderation = Moderation(moderated_grade=row["moderated_grade"], outcome=outcome)
         checks.append((moderation, ("evaluation", "moderator"), {"moderated_grade": "moderated_grade"}))
@@ -559,7 +567,7 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
                     "evaluator_email",
                     f"no account has the e-mail address {row['evaluator_email']} {CREATE_MISSING_HINT}",
                 )
-        if row.quarter and row["type"] in CycleType.values and (row.quarter, row["type"]) not in cycles:
+        if row.quarter and row["type"] in CYCLE_TYPES and (row.quarter, row["type"]) not in cycles:
             cycles[(row.quarter, row["type"])] = None
             _validate(
                 Cycle(quarter=row.quarter, type=row["type"], title=""),
@@ -578,7 +586,7 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
 def _target_cycle(row: _Row, cycles: dict[tuple[str, str], Cycle | None], existing: dict[str, Evaluation]):
     """The cycle the row will be written in, as `_wanted` chooses it: its pk, or (quarter, type)
     for a cycle the import will create; None when the row's quarter or type is wrong."""
-    if not row.quarter or row["type"] not in CycleType.values:
+    if not row.quarter or row["type"] not in CYCLE_TYPES:
         return None
     current = existing.get(row["reference"])
     if current is not None and (current.cycle.quarter, current.cycle.type) == (row.quarter, row["type"]):
@@ -784,7 +792,7 @@ def _wanted(row: _Row, plan: _Plan, current: Evaluation | None) -> dict[str, obj
         "status": row["status"],
         "evaluation_date": row.date,
         "overall_grade": row["overall_grade"],
-        **{question: row[question] for question in HeadlineQuestion.values},
+        **{question: row[question] for question in QUESTIONS},
     }
     for name in DEMOGRAPHIC_COLUMNS:
         if name in plan.has_column or current is None:
@@ -879,6 +887,11 @@ def _write_pillar_grades(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan
 def _write_moderations(
     evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, actor: User | None, reason: str
 ) -> None:
+    # A first moderation is written in bulk: the row was checked as moderation_record checks
+    # it (a returned evaluation, a grade, the model's rules in _check_models), and the outcome
+    # is derived by the same rule. A change to one PQA holds goes through the service, row by
+    # row: its version and its moderator are the service's to keep.
+    new: list[Moderation] = []
     for row, evaluation in evaluations:
         current: Moderation | None = None
         if row["reference"] in plan.existing:
@@ -897,7 +910,10 @@ def _write_moderations(
                 current.delete()
             continue
         outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=grade)
-        if current is not None and (current.moderated_grade, current.outcome) == (grade, outcome):
+        if current is None:
+            new.append(Moderation(evaluation=evaluation, moderated_grade=grade, outcome=outcome))
+            continue
+        if (current.moderated_grade, current.outcome) == (grade, outcome):
             continue
         moderation = moderation_record(
             evaluation=evaluation,
@@ -910,6 +926,10 @@ def _write_moderations(
         moderation.history.filter(
             history_id=moderation.history.order_by("-history_id").values("history_id")[:1]
         ).update(history_change_reason=reason)
+    if new:
+        bulk_create_with_history(
+            new, Moderation, default_user=actor, default_change_reason=reason, batch_size=BATCH_SIZE
+        )
 
 
 # --- The door ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -318,22 +319,35 @@ def choice_from_words(
     """The code of the choice a person meant: its code or its label, or one of the `synonyms`
     (words people write, mapped to codes), whatever the letter case, spacing and punctuation.
     `choices` is (code, label) pairs or a Django choices class. Raises ValueProblem otherwise."""
-    pairs = list(choices.choices if hasattr(choices, "choices") else choices)
+    pairs = _class_pairs(choices) if isinstance(choices, type) else tuple((str(a), str(b)) for a, b in choices)
+    known = _known_words(pairs, tuple((synonyms or {}).items()))
+    found = known.get(_words(value)) if _words(value) else None
+    if found is None:
+        raise ValueProblem(f"'{value}' is not one of {', '.join(code for code, _ in pairs)}")
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _class_pairs(choices: type) -> tuple[tuple[str, str], ...]:
+    """A choices class's (code, label) pairs: the class computes them anew on every call."""
+    return tuple((str(code), str(label)) for code, label in choices.choices)
+
+
+@functools.lru_cache(maxsize=64)
+def _known_words(pairs: tuple[tuple[str, str], ...], synonyms: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The words of every choice, read once (an import asks for them on every cell)."""
     codes = [code for code, _ in pairs]
     known: dict[str, str] = {}
     for code, words in (
         *((code, code) for code in codes),
-        *((code, str(label)) for code, label in pairs),
-        *((code, words) for words, code in (synonyms or {}).items()),
+        *((code, label) for code, label in pairs),
+        *((code, words) for words, code in synonyms),
     ):
         if code not in codes:
             raise ValueError(f"synonym for unknown choice {code!r}")
         if known.setdefault(_words(words), code) != code:
             raise ValueError(f"{words!r} would mean both {known[_words(words)]!r} and {code!r}")
-    found = known.get(_words(value)) if _words(value) else None
-    if found is None:
-        raise ValueProblem(f"'{value}' is not one of {', '.join(codes)}")
-    return found
+    return known
 
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
