@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import resource
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -220,6 +221,16 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     job.data = b""  # the file is not kept once it has been read: the records are
     job.save()
     cache.delete(_cache_key(job.pk))
+    logger.info(
+        "Import job %s (%s) %s: %s rows checked, %s written in %.1f s; process peak memory %.0f MB",
+        job.pk,
+        job.importer,
+        job.state,
+        job.rows_checked,
+        job.rows_written,
+        (job.finished_at - job.started_at).total_seconds(),
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # kilobytes on Linux
+    )
     return job
 
 
