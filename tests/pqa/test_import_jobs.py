@@ -208,3 +208,18 @@ def test_the_sweep_ends_a_job_whose_worker_died(practice_hub, db):
     job.refresh_from_db()
     assert job.state == "failed"
     assert job.error.startswith("The import stopped before it finished")
+
+
+def test_an_administrator_finds_a_failed_import_in_the_admin_without_its_file(client, practice_hub, db):
+    job = ImportJob.objects.create(
+        importer="evaluations", user=practice_hub, file_name="q1.csv", state="failed", error="It broke.", data=b"x"
+    )
+    administrator = UserFactory(role=Role.ADMINISTRATOR, is_staff=True, is_superuser=True)
+    client.force_login(administrator)
+    listing = client.get(reverse("admin:pqa_importjob_changelist"))
+    assert listing.status_code == 200
+    assert "q1.csv" in listing.content.decode()
+    page = client.get(reverse("admin:pqa_importjob_change", args=[job.pk]))
+    assert page.status_code == 200
+    assert "It broke." in page.content.decode()
+    assert 'name="data"' not in page.content.decode()
