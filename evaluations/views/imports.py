@@ -13,8 +13,9 @@ from pqa import jobs
 
 
 def import_evaluations(request):
-    """Upload a CSV file or a workbook of past evaluations. A file with any problem changes nothing and every
-    problem is listed; 'check the file only' reports what would happen."""
+    """Upload a CSV file or a workbook of past evaluations; it is checked (and imported) in the
+    background, and the person is sent to the job's page. A file with any problem changes
+    nothing and its problems are listed; 'check the file only' reports what would happen."""
     if not can_manage_cycles(request.user):
         raise Http404("No such page")
     form = ImportForm(request.POST, request.FILES) if request.method == "POST" else ImportForm()
