@@ -51,6 +51,10 @@ QUEUED_GRACE = dt.timedelta(seconds=60)
 # A job still checking or writing after this long belongs to a worker that died (its
 # transaction was rolled back with it): the sweep marks it failed.
 STALE_AFTER = dt.timedelta(hours=2)
+# A finished job is kept this long, then deleted by the sweep: its problems quote the file's
+# cells (a child's name typed where a case id belongs, say), and the records it wrote keep
+# their own history of who imported them.
+KEEP_FINISHED = dt.timedelta(days=90)
 PROGRESS_SECONDS = 0.5  # the least time between two progress writes to the cache
 MAX_PROBLEMS_KEPT = 100
 
@@ -237,9 +241,10 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
 def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
     """The safety net beat runs every minute: a job queued for longer than QUEUED_GRACE (its
     task was never enqueued, or lost) is run now; a job running for longer than STALE_AFTER
-    (its worker died, so its transaction was rolled back) is marked failed. Returns how many
-    jobs it ran or ended."""
+    (its worker died, so its transaction was rolled back) is marked failed; a job finished more
+    than KEEP_FINISHED ago is deleted. Returns how many jobs it ran or ended."""
     now = now or timezone.now()
+    ImportJob.objects.filter(state__in=ImportJob.FINISHED_STATES, finished_at__lt=now - KEEP_FINISHED).delete()
     handled = 0
     stale = ImportJob.objects.filter(state__in=[State.CHECKING, State.WRITING], started_at__lt=now - STALE_AFTER)
     for job_id in list(stale.values_list("pk", flat=True)):

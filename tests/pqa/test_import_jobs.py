@@ -4,6 +4,7 @@ test_import_jobs_worker.py."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 import pytest
@@ -223,3 +224,19 @@ def test_an_administrator_finds_a_failed_import_in_the_admin_without_its_file(cl
     assert page.status_code == 200
     assert "It broke." in page.content.decode()
     assert 'name="data"' not in page.content.decode()
+
+
+def test_the_sweep_deletes_a_job_finished_more_than_ninety_days_ago(practice_hub, db):
+    long_ago = ImportJob.objects.create(
+        importer="evaluations",
+        user=practice_hub,
+        state="done",
+        problems=["row 2, column child_ref: 'Jo Bloggs' is not a case id"],
+        finished_at=timezone.now() - jobs.KEEP_FINISHED - dt.timedelta(days=1),
+    )
+    recent = ImportJob.objects.create(
+        importer="evaluations", user=practice_hub, state="done", finished_at=timezone.now() - dt.timedelta(days=1)
+    )
+    jobs.import_jobs_sweep()
+    assert list(ImportJob.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert not ImportJob.objects.filter(pk=long_ago.pk).exists()
