@@ -8,9 +8,9 @@ class EvaluationsConfig(AppConfig):
     def ready(self):
         """Tell the core what this app brings: menu entries, role homes, JSON endpoints and
         notification kinds (pqa.registry)."""
-        from evaluations import permissions
+        from evaluations import import_jobs, permissions
         from evaluations.notifications import NotificationKind
-        from pqa import registry
+        from pqa import jobs, registry
         from pqa.models import Role
 
         # The roles whose people are given evaluations to do (senior practitioners, managers
@@ -57,5 +57,9 @@ class EvaluationsConfig(AppConfig):
         registry.home(role=Role.MODERATOR, url_name="evaluations:moderation_queue")
 
         registry.json_endpoint("evaluations:autosave")
+        # Web imports run in the background, with a progress bar (pqa.jobs).
+        jobs.register_importer(
+            import_jobs.IMPORTER, label="evaluations", run=import_jobs.run, url_name="evaluations:import"
+        )
         for kind in NotificationKind:
             registry.notification_kind(kind.value, kind.label)

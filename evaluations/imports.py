@@ -16,7 +16,7 @@ command, the server account that ran it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
@@ -43,7 +43,7 @@ from evaluations.services import moderation_record
 from pqa import audit
 from pqa.case_ids import child_key, child_key_expression
 from pqa.models import Role, ServiceArea, Team, User
-from pqa.quarters import Quarter, QuarterError
+from pqa.quarters import Quarter, QuarterError, date_outside_quarter
 from pqa.spreadsheets import (
     Row,
     SpreadsheetError,
@@ -60,9 +60,26 @@ Status = Evaluation.Status
 CHANGE_REASON = "Imported from a file"
 CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
 BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under SQLite's limits
+# A file of nonsense must not build millions of problems (a page of hundreds of MB, a worker
+# killed): checking stops at MAX_PROBLEMS, and the first PROBLEMS_LISTED (by row) are listed
+# with the count. Nobody corrects a thousand cells from a list; they fix the file and check again.
+MAX_PROBLEMS = 1000
+PROBLEMS_LISTED = 100
+# A trust's whole history in one file: 50,000 evaluations and their header, with room to spare
+# (the reader's own default stops at 50,000 rows and 1,000,000 cells: a full row has 22 cells).
+MAX_ROWS = 60_000
+PROGRESS_EVERY = 500  # rows between two progress reports
+WRITE_CHUNK = 2000  # rows written between two progress reports, each chunk in the same transaction
+
+# progress(checked=rows checked, written=rows written, total=rows in the file)
+Progress = Callable[..., None]
 
 IMPORT_STATUSES = (Status.RETURNED.value, Status.NOT_RETURNED.value)
 PILLAR_COLUMNS = {f"grade_{pillar}": pillar for pillar in Pillar.values}
+# Read once: a choices class computes its values on every call, and the check asks for them per cell.
+QUESTIONS = tuple(HeadlineQuestion.values)
+GRADES = frozenset(Grade.values)
+CYCLE_TYPES = frozenset(CycleType.values)
 DEMOGRAPHIC_COLUMNS = ("child_age_band", "child_gender", "child_ethnicity")
 
 REQUIRED_COLUMNS = (
@@ -172,7 +189,11 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     dry_run: bool = False
+    # The first PROBLEMS_LISTED problems in row order; `problem_count` says how many were found,
+    # and `stopped_at_row` where checking stopped when it found MAX_PROBLEMS.
     problems: list[Problem] = field(default_factory=list)
+    problem_count: int = 0
+    stopped_at_row: int | None = None
     new_service_areas: list[str] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
     new_evaluators: list[str] = field(default_factory=list)
@@ -185,6 +206,26 @@ class ImportResult:
     @property
     def imported(self) -> int:
         return self.created + self.updated
+
+    @property
+    def problems_count_text(self) -> str:
+        """'1 problem', '12 problems', or 'at least 1000 problems' when checking stopped."""
+        count = max(self.problem_count, len(self.problems))
+        text = f"{count} problem{'s' if count != 1 else ''}"
+        return f"at least {text}" if self.stopped_at_row is not None else text
+
+    @property
+    def problems_note(self) -> list[str]:
+        """What the list of problems leaves out, and why, for the page and the command line."""
+        lines = []
+        if self.stopped_at_row is not None:
+            lines.append(
+                f"Checking stopped at row {self.stopped_at_row} after {MAX_PROBLEMS} problems: the rows after it "
+                "were not checked. Correct these, then check the file again."
+            )
+        if max(self.problem_count, len(self.problems)) > len(self.problems):
+            lines.append(f"Only the first {len(self.problems)} of {self.problems_count_text} are listed, in row order.")
+        return lines
 
     @property
     def summary(self) -> str:
@@ -226,14 +267,23 @@ class _Row:
         return self["status"] == Status.RETURNED
 
 
+class _TooManyProblems(Exception):
+    def __init__(self, row: int):
+        super().__init__(row)
+        self.row = row
+
+
 class _Problems(list):
-    def __init__(self):
+    def __init__(self, limit: int = MAX_PROBLEMS):
         super().__init__()
+        self.limit = limit
         self.cells: set[tuple[int, str | None]] = set()  # (row, column) pairs with a problem
 
     def add(self, row: int, column: str | None, message: str) -> None:
         self.append(Problem(row, column, message))
         self.cells.add((row, column))
+        if len(self) >= self.limit:
+            raise _TooManyProblems(row)
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -241,9 +291,10 @@ class _Problems(list):
 
 def _table(file) -> Table:
     """The file as a table: text as given, or a CSV or workbook from bytes, a path or a file."""
+    bounds = {"max_rows": MAX_ROWS, "max_cells": MAX_ROWS * len(COLUMNS)}
     if isinstance(file, str):
-        return read_text(file)
-    return read_table(file)
+        return read_text(file, **bounds)
+    return read_table(file, **bounds)
 
 
 def _status(value: str) -> str | None:
@@ -283,7 +334,7 @@ def _check_value(row: _Row, name: str, problems: _Problems) -> None:
             row.values[name] = choice_from_words(value, Grade, GRADE_WORDS)
         except ValueProblem:
             problems.add(row.number, name, f"'{value}' is not a grade: use one of {_choices(Grade.values)}")
-    elif name in HeadlineQuestion.values:
+    elif name in QUESTIONS:
         try:
             row.values[name] = choice_from_words(value, Answer, ANSWER_WORDS)
         except ValueProblem:
@@ -296,6 +347,10 @@ def _check_value(row: _Row, name: str, problems: _Problems) -> None:
             return
         if row.date > timezone.localdate():
             problems.add(row.number, name, f"{value} is in the future: the conversation must already have happened")
+        elif row.quarter:
+            outside = date_outside_quarter(row.date, Quarter.parse(row.quarter))
+            if outside:
+                problems.add(row.number, name, outside)
 
 
 def _check_row(row: _Row, problems: _Problems) -> None:
@@ -403,13 +458,13 @@ def _check_models(row: _Row, problems: _Problems) -> None:
         status=row["status"],
         evaluation_date=row.date,
         overall_grade=row["overall_grade"],
-        **{name: row[name] for name in (*HeadlineQuestion.values, *DEMOGRAPHIC_COLUMNS)},
+        **{name: row[name] for name in (*QUESTIONS, *DEMOGRAPHIC_COLUMNS)},
     )
     checks = [(evaluation, EVALUATION_LOOK_UPS, EVALUATION_COLUMNS)]
     for column, pillar in PILLAR_COLUMNS.items():
         if row[column]:
             checks.append((PillarGrade(pillar=pillar, grade=row[column]), ("evaluation",), {"grade": column}))
-    if row["moderated_grade"] in Grade.values and row["overall_grade"] in Grade.values:
+    if row["moderated_grade"] in GRADES and row["overall_grade"] in GRADES:
         outcome = Moderation.outcome_for(overall_grade=row["overall_grade"], moderated_grade=row["moderated_grade"])
         moderation = Moderation(moderated_grade=row["moderated_grade"], outcome=outcome)
         checks.append((moderation, ("evaluation", "moderator"), {"moderated_grade": "moderated_grade"}))
@@ -512,7 +567,7 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
                     "evaluator_email",
                     f"no account has the e-mail address {row['evaluator_email']} {CREATE_MISSING_HINT}",
                 )
-        if row.quarter and row["type"] in CycleType.values and (row.quarter, row["type"]) not in cycles:
+        if row.quarter and row["type"] in CYCLE_TYPES and (row.quarter, row["type"]) not in cycles:
             cycles[(row.quarter, row["type"])] = None
             _validate(
                 Cycle(quarter=row.quarter, type=row["type"], title=""),
@@ -531,7 +586,7 @@ def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems
 def _target_cycle(row: _Row, cycles: dict[tuple[str, str], Cycle | None], existing: dict[str, Evaluation]):
     """The cycle the row will be written in, as `_wanted` chooses it: its pk, or (quarter, type)
     for a cycle the import will create; None when the row's quarter or type is wrong."""
-    if not row.quarter or row["type"] not in CycleType.values:
+    if not row.quarter or row["type"] not in CYCLE_TYPES:
         return None
     current = existing.get(row["reference"])
     if current is not None and (current.cycle.quarter, current.cycle.type) == (row.quarter, row["type"]):
@@ -606,7 +661,7 @@ def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None
         )
 
 
-def _parse(table: Table, create_missing: bool, problems: _Problems) -> _Plan | None:
+def _parse(table: Table, create_missing: bool, problems: _Problems, progress: Progress) -> _Plan | None:
     header_row = table.header
     if header_row is None or header_row.number != 1:
         empty = "the file is empty: " if header_row is None else ""
@@ -619,7 +674,10 @@ def _parse(table: Table, create_missing: bool, problems: _Problems) -> _Plan | N
 
     rows: list[_Row] = []
     first_seen: dict[str, int] = {}
-    for record in table.body:  # blank rows, and the empty ones spreadsheets leave at the end, are not here
+    total = len(table.body)
+    for checked, record in enumerate(table.body):  # blank rows, and the empty ones at the end, are not here
+        if checked % PROGRESS_EVERY == 0:
+            progress(checked=checked, written=0, total=total)
         number = record.number
         for position in range(len(header), len(record)):
             if record[position]:
@@ -639,7 +697,9 @@ def _parse(table: Table, create_missing: bool, problems: _Problems) -> _Plan | N
     if not rows:
         problems.add(2, None, "there are no evaluations in the file, only the header")
         return None
-    return _look_up(rows, header, create_missing, problems)
+    plan = _look_up(rows, header, create_missing, problems)
+    progress(checked=total, written=0, total=total)
+    return plan
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -732,7 +792,7 @@ def _wanted(row: _Row, plan: _Plan, current: Evaluation | None) -> dict[str, obj
         "status": row["status"],
         "evaluation_date": row.date,
         "overall_grade": row["overall_grade"],
-        **{question: row[question] for question in HeadlineQuestion.values},
+        **{question: row[question] for question in QUESTIONS},
     }
     for name in DEMOGRAPHIC_COLUMNS:
         if name in plan.has_column or current is None:
@@ -746,12 +806,12 @@ def _differs(evaluation: Evaluation, name: str, value) -> bool:
     return getattr(evaluation, name) != value
 
 
-def _write(plan: _Plan, actor: User | None, reason: str) -> None:
+def _write(plan: _Plan, actor: User | None, reason: str, progress: Progress) -> None:
     now = timezone.now()
     _create_missing(plan, actor, reason, timezone.localdate())
 
-    new: list[Evaluation] = []
-    changed: list[Evaluation] = []
+    new: set[int] = set()  # id() of the evaluations to create, and of those to update
+    changed: set[int] = set()
     moving: list[int] = []
     evaluations: list[tuple[_Row, Evaluation]] = []
     for row in plan.rows:
@@ -759,7 +819,7 @@ def _write(plan: _Plan, actor: User | None, reason: str) -> None:
         wanted = _wanted(row, plan, current)
         if current is None:
             evaluation = Evaluation(reference=row["reference"], allocated_by=actor, **wanted)
-            new.append(evaluation)
+            new.add(id(evaluation))
         else:
             evaluation = current
             differences = [name for name, value in wanted.items() if _differs(evaluation, name, value)]
@@ -768,7 +828,7 @@ def _write(plan: _Plan, actor: User | None, reason: str) -> None:
                     setattr(evaluation, name, wanted[name])
                 evaluation.version += 1
                 evaluation.updated_at = now
-                changed.append(evaluation)
+                changed.add(id(evaluation))
                 if "cycle" in differences:
                     moving.append(evaluation.pk)
         evaluations.append((row, evaluation))
@@ -780,18 +840,27 @@ def _write(plan: _Plan, actor: User | None, reason: str) -> None:
             child_ref=Concat(Value("moving-"), Cast("pk", output_field=CharField()))
         )
     history = {"default_user": actor, "default_change_reason": reason, "batch_size": BATCH_SIZE}
-    if new:
-        bulk_create_with_history(new, Evaluation, **history)
-    if changed:
-        bulk_update_with_history(changed, Evaluation, [*EVALUATION_FIELDS, "version", "updated_at"], **history)
-
-    _write_pillar_grades(evaluations, plan, history)
-    _write_moderations(evaluations, plan, actor, reason)
+    # In chunks, each with its pillar grades and moderations, so that progress can be told;
+    # all in the caller's one transaction. Rows already written are as the file says and the
+    # others as they were (a row leaving its cycle under its stand-in case id), so no chunk
+    # meets a constraint the whole file would not.
+    written = 0
+    for chunk in _chunks(evaluations, WRITE_CHUNK):
+        to_create = [evaluation for _, evaluation in chunk if id(evaluation) in new]
+        to_update = [evaluation for _, evaluation in chunk if id(evaluation) in changed]
+        if to_create:
+            bulk_create_with_history(to_create, Evaluation, **history)
+        if to_update:
+            bulk_update_with_history(to_update, Evaluation, [*EVALUATION_FIELDS, "version", "updated_at"], **history)
+        _write_pillar_grades(chunk, plan, history)
+        _write_moderations(chunk, plan, actor, reason)
+        written += len(chunk)
+        progress(checked=len(plan.rows), written=written, total=len(plan.rows))
 
 
 def _write_pillar_grades(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, history: dict) -> None:
     existing: dict[tuple[int, str], PillarGrade] = {}
-    ids = [evaluation.pk for evaluation in plan.existing.values()]
+    ids = [evaluation.pk for row, evaluation in evaluations if row["reference"] in plan.existing]
     for chunk in _chunks(ids):
         existing.update(
             ((grade.evaluation_id, grade.pillar), grade)
@@ -818,6 +887,12 @@ def _write_pillar_grades(evaluations: list[tuple[_Row, Evaluation]], plan: _Plan
 def _write_moderations(
     evaluations: list[tuple[_Row, Evaluation]], plan: _Plan, actor: User | None, reason: str
 ) -> None:
+    # A first moderation is written in bulk: the row was checked as moderation_record checks
+    # it (a returned evaluation, a grade, the model's rules in _check_models), and the outcome
+    # is derived by the same rule. A change to one PQA holds goes through the service, row by
+    # row: its version and its moderator are the service's to keep.
+    new: list[Moderation] = []
+    now = timezone.now()
     for row, evaluation in evaluations:
         current: Moderation | None = None
         if row["reference"] in plan.existing:
@@ -837,11 +912,20 @@ def _write_moderations(
                 current.delete()
             continue
         outcome = Moderation.outcome_for(overall_grade=evaluation.overall_grade, moderated_grade=grade)
-        if (
-            current is not None
-            and current.is_confirmed
-            and (current.moderated_grade, current.outcome) == (grade, outcome)
-        ):
+        if current is None:
+            # Recorded directly, as moderation_record records it: confirmed at once.
+            new.append(
+                Moderation(
+                    evaluation=evaluation,
+                    moderated_grade=grade,
+                    outcome=outcome,
+                    state=Moderation.State.CONFIRMED,
+                    sample_reason=Moderation.SampleReason.RECORDED,
+                    confirmed_at=now,
+                )
+            )
+            continue
+        if current.is_confirmed and (current.moderated_grade, current.outcome) == (grade, outcome):
             continue
         moderation = moderation_record(
             evaluation=evaluation,
@@ -855,6 +939,10 @@ def _write_moderations(
         moderation.history.filter(
             history_id=moderation.history.order_by("-history_id").values("history_id")[:1]
         ).update(history_change_reason=reason)
+    if new:
+        bulk_create_with_history(
+            new, Moderation, default_user=actor, default_change_reason=reason, batch_size=BATCH_SIZE
+        )
 
 
 # --- The door ------------------------------------------------------------------------------
@@ -871,6 +959,15 @@ def _describe_new(plan: _Plan, result: ImportResult) -> None:
     )
 
 
+def _no_progress(**counts) -> None:
+    pass
+
+
+def _list_problems(result: ImportResult, problems: _Problems) -> None:
+    result.problem_count = len(problems)
+    result.problems = sorted(problems, key=lambda problem: problem.row)[:PROBLEMS_LISTED]
+
+
 def evaluations_import(
     *,
     file,
@@ -878,6 +975,7 @@ def evaluations_import(
     create_missing: bool = False,
     dry_run: bool = False,
     command_user: str | None = None,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Import practice evaluations from a CSV file or an .xlsx workbook (bytes, a path, a file
     object or an upload; or text), all or nothing. The words people write are read into the
@@ -886,32 +984,41 @@ def evaluations_import(
     evaluation or another child's. Unknown service areas, teams and evaluators are problems
     unless `create_missing`, which creates them (evaluator accounts inactive, with no usable
     password). With `dry_run` the file is only checked and the result says what would happen.
-    `command_user` is the server account running the command; the history names it."""
+    `command_user` is the server account running the command; the history names it.
+    Checking stops after MAX_PROBLEMS problems; the result lists the first PROBLEMS_LISTED
+    with the count. `progress(checked=, written=, total=)`, if given, is told the rows
+    checked and written as the import goes (a background job shows them); it changes nothing."""
     result = ImportResult(dry_run=dry_run)
     problems = _Problems()
     reason = _change_reason(file, command_user)
+    progress = progress or _no_progress
     try:
         table = _table(file)
     except SpreadsheetError as error:
-        result.problems = [Problem(error.row or 1, None, error.message)]
+        result.problems = [Problem(error.row or 1, error.column, error.reason if error.column else error.message)]
+        result.problem_count = 1
         return result
     try:
         with transaction.atomic():
-            plan = _parse(table, create_missing, problems)
+            try:
+                plan = _parse(table, create_missing, problems, progress)
+            except _TooManyProblems as stop:
+                plan, result.stopped_at_row = None, stop.row
             if plan is None or problems:
-                result.problems = sorted(problems, key=lambda problem: problem.row)
+                _list_problems(result, problems)
                 return result
             result.created = sum(1 for row in plan.rows if row["reference"] not in plan.existing)
             result.updated = len(plan.rows) - result.created
             _describe_new(plan, result)
             if not dry_run:
-                _write(plan, actor, reason)
+                _write(plan, actor, reason, progress)
     except IntegrityError:
         # Someone else changed the same records while this file was being imported.
         result.created = result.updated = 0
         result.problems = [
             Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
         ]
+        result.problem_count = 1
     if result.ok and not dry_run:
         if command_user is None:
             audit.event(audit.IMPORT, user=getattr(actor, "pk", None), what="evaluations", rows=result.imported)
@@ -928,4 +1035,12 @@ def evaluations_import(
     return result
 
 
-__all__ = ["COLUMNS", "COLUMN_GUIDE", "ImportResult", "Problem", "evaluations_import"]
+__all__ = [
+    "COLUMNS",
+    "COLUMN_GUIDE",
+    "MAX_PROBLEMS",
+    "PROBLEMS_LISTED",
+    "ImportResult",
+    "Problem",
+    "evaluations_import",
+]

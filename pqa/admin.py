@@ -11,7 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from simple_history.admin import SimpleHistoryAdmin
 
 from pqa import services
-from pqa.models import EditConflict, Notification, ServiceArea, Team, User
+from pqa.models import EditConflict, ImportJob, Notification, ServiceArea, Team, User
 from pqa.versioning import ConcurrentEditError
 
 
@@ -307,6 +307,20 @@ class EditConflictAdmin(ReadOnlyAdmin):
     search_fields = ("user__username", "user__email")
     date_hierarchy = "refused_at"
     readonly_fields = [field.name for field in EditConflict._meta.fields]
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    """Background imports (pqa.jobs), read-only: to find "import N failed" when someone asks."""
+
+    list_display = ("pk", "importer", "user", "file_name", "dry_run", "state", "rows_checked", "rows_written")
+    list_display_links = ("pk", "importer")
+    list_filter = ("importer", "state", "dry_run")
+    list_select_related = ("user",)
+    search_fields = ("file_name", "user__username", "user__email")
+    date_hierarchy = "created_at"
+    exclude = ("data",)  # the uploaded file, kept only while the job runs
+    readonly_fields = [field.name for field in ImportJob._meta.fields if field.name != "data"]
 
 
 # --- KPIs: their admin lives beside them ---------------------------------------------------

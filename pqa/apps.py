@@ -17,5 +17,6 @@ class PQAConfig(AppConfig):
             label="Two-factor authentication", url_name="two_factor_setup", roles=registry.ALL_ROLES, order=910
         )
         registry.json_endpoint("session_ping")
+        registry.json_endpoint("import_job_status")  # polled by a background import's progress bar
         # For messages that belong to no app (e.g. a test message from an administrator).
         registry.notification_kind("other", "Other")

@@ -172,6 +172,71 @@ class EditConflict(models.Model):
         return f"{self.content_type.name} {self.object_id}: version {self.based_on_version} refused for {self.user}"
 
 
+class ImportJob(models.Model):
+    """A file being imported in the background (pqa.jobs), by the importer an app registered.
+
+    States: queued -> checking -> writing -> done, or -> failed from any of them. `done` with
+    problems means the file was checked and nothing was written; `failed` means the import
+    itself broke (nothing was written either: the importer writes in one transaction). The
+    uploaded bytes are kept only until the job ends. The row is the import's history: who,
+    which file, when, and what came of it."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        CHECKING = "checking", "Checking the file"
+        WRITING = "writing", "Importing"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Failed"
+
+    FINISHED_STATES = (State.DONE, State.FAILED)
+
+    importer = models.CharField(max_length=40, help_text="The name an app registered it under (pqa.jobs).")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs"
+    )
+    file_name = models.CharField(max_length=255, blank=True)
+    data = models.BinaryField(blank=True, editable=False, help_text="The uploaded file, until the job ends.")
+    options = models.JSONField(default=dict, blank=True)
+    dry_run = models.BooleanField(default=False, help_text="Check the file only.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_checked = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    problems = models.JSONField(default=list, blank=True, help_text="The first problems, as 'row N, column C: reason'.")
+    problem_count = models.PositiveIntegerField(default=0)
+    problems_stopped = models.BooleanField(default=False, help_text="Checking stopped at the most problems it lists.")
+    problems_note = models.JSONField(default=list, blank=True, help_text="What the list of problems leaves out.")
+    summary = models.CharField(max_length=500, blank=True)
+    details = models.JSONField(default=list, blank=True, help_text="What else the import made, one line each.")
+    error = models.CharField(max_length=1000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["state", "created_at"], name="importjob_state_idx"),
+            models.Index(fields=["user", "importer", "created_at"], name="importjob_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.importer} import {self.pk} ({self.get_state_display().lower()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in self.FINISHED_STATES
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state == self.State.DONE and self.problem_count == 0
+
+    @property
+    def problems_count_text(self) -> str:
+        text = f"{self.problem_count} problem{'s' if self.problem_count != 1 else ''}"
+        return f"at least {text}" if self.problems_stopped else text
+
+
 # --- KPIs (the performance side): defined in pqa/kpis/models.py, part of this app ---------
 
 from pqa.kpis.models import Indicator, IndicatorTarget, IndicatorValue  # noqa: E402, F401

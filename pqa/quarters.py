@@ -99,6 +99,24 @@ class Quarter:
         return f"{self.start_year}-{(self.start_year + 1) % 100:02d}-Q{self.number}"
 
 
+def date_outside_quarter(day: dt.date, quarter: Quarter) -> str | None:
+    """Why `day` cannot be the date of something in `quarter` (it is in another quarter, which
+    is named, or in no quarter PQA accepts, like 0001-01-01), or None when it is inside it."""
+    if quarter.contains(day):
+        return None
+    first, last = year_range()
+    found = Quarter.containing(day)
+    if not first <= found.start_year <= last:
+        return (
+            f"{day.isoformat()} is not in {quarter} ({quarter.start:%B}–{quarter.end:%B %Y}), nor in any quarter "
+            f"PQA accepts ({_financial_year(first)}-Q1 to {_financial_year(last)}-Q4): check the date"
+        )
+    return (
+        f"{day.isoformat()} is in {found} ({found.start:%B}–{found.end:%B %Y}), not in {quarter} "
+        f"({quarter.start:%B}–{quarter.end:%B %Y}): check the date and the quarter"
+    )
+
+
 def quarter_or_none(text: str) -> Quarter | None:
     """The quarter, or None for text Quarter.parse refuses: for values already stored, which
     a page must show or skip rather than fail on."""

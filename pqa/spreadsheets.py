@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -29,6 +30,8 @@ import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePath
+
+from pqa.validators import control_character
 
 # Bounds on what one read may hold, so that no file can tie up a worker. Imports may pass
 # tighter ones; the defaults are well above a trust's history (about 500 evaluations a year).
@@ -46,10 +49,14 @@ SAVE_AS = "save it from your spreadsheet as 'CSV UTF-8' or as an Excel workbook 
 class SpreadsheetError(ValueError):
     """The file cannot be read as a table. `row` is where, when it is known."""
 
-    def __init__(self, message: str, *, row: int | None = None):
+    def __init__(self, message: str, *, row: int | None = None, column: str | None = None, reason: str = ""):
         super().__init__(message)
         self.message = message
         self.row = row
+        # For a problem in one cell: its column (the header's name for it, or its number) and
+        # the reason alone, for an import's `row N, column C: reason`.
+        self.column = column
+        self.reason = reason or message
 
 
 @dataclass(frozen=True)
@@ -185,16 +192,36 @@ class _Bounds:
 
 
 def _rows(numbered: Iterable[tuple[int, Iterable[str]]], bounds: _Bounds) -> Iterator[Row]:
+    header: list[str] | None = None
     for number, raw in numbered:
+        raw = list(raw)
         cells = [cell.strip() for cell in raw]
         while cells and not cells[-1]:
             cells.pop()
         if cells:
             bounds.take(number, len(cells))
-            for position, cell in enumerate(cells, start=1):
-                if "\x00" in cell:
-                    # No text holds one, and databases refuse it: a sign of a damaged file.
-                    raise SpreadsheetError(f"column {position} holds a null character: {SAVE_AS}", row=number)
+        if cells or any(raw):
+            # The cells as read, before spaces are taken off: str.strip() would also take a
+            # vertical tab or form feed off the ends, hiding a damaged cell.
+            for position, cell in enumerate(raw, start=1):
+                character = control_character(cell)
+                if character is not None:
+                    # No text a person typed holds one (PostgreSQL cannot even store a NUL):
+                    # a sign of a damaged file. The core's rule (pqa.validators) decides which;
+                    # tab and line breaks in a cell are kept, as free text needs them.
+                    what = (
+                        "a null character" if character == "\x00" else f"a control character (U+{ord(character):04X})"
+                    )
+                    named = header[position - 1] if header and position <= len(header) else ""
+                    raise SpreadsheetError(
+                        f"column {position} holds {what}: {SAVE_AS}",
+                        row=number,
+                        column=named or str(position),
+                        reason=f"this cell holds {what}, which PQA does not accept: {SAVE_AS}",
+                    )
+        if cells:
+            if header is None:
+                header = cells
             yield Row(number, tuple(cells))
 
 
@@ -292,22 +319,35 @@ def choice_from_words(
     """The code of the choice a person meant: its code or its label, or one of the `synonyms`
     (words people write, mapped to codes), whatever the letter case, spacing and punctuation.
     `choices` is (code, label) pairs or a Django choices class. Raises ValueProblem otherwise."""
-    pairs = list(choices.choices if hasattr(choices, "choices") else choices)
+    pairs = _class_pairs(choices) if isinstance(choices, type) else tuple((str(a), str(b)) for a, b in choices)
+    known = _known_words(pairs, tuple((synonyms or {}).items()))
+    found = known.get(_words(value)) if _words(value) else None
+    if found is None:
+        raise ValueProblem(f"'{value}' is not one of {', '.join(code for code, _ in pairs)}")
+    return found
+
+
+@functools.lru_cache(maxsize=64)
+def _class_pairs(choices: type) -> tuple[tuple[str, str], ...]:
+    """A choices class's (code, label) pairs: the class computes them anew on every call."""
+    return tuple((str(code), str(label)) for code, label in choices.choices)
+
+
+@functools.lru_cache(maxsize=64)
+def _known_words(pairs: tuple[tuple[str, str], ...], synonyms: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The words of every choice, read once (an import asks for them on every cell)."""
     codes = [code for code, _ in pairs]
     known: dict[str, str] = {}
     for code, words in (
         *((code, code) for code in codes),
-        *((code, str(label)) for code, label in pairs),
-        *((code, words) for words, code in (synonyms or {}).items()),
+        *((code, label) for code, label in pairs),
+        *((code, words) for words, code in synonyms),
     ):
         if code not in codes:
             raise ValueError(f"synonym for unknown choice {code!r}")
         if known.setdefault(_words(words), code) != code:
             raise ValueError(f"{words!r} would mean both {known[_words(words)]!r} and {code!r}")
-    found = known.get(_words(value)) if _words(value) else None
-    if found is None:
-        raise ValueProblem(f"'{value}' is not one of {', '.join(codes)}")
-    return found
+    return known
 
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

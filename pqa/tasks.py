@@ -20,3 +20,18 @@ def deliver_pending_notifications() -> int:
 @shared_task(name="pqa.tasks.housekeeping")
 def housekeeping() -> dict:
     return dataclasses.asdict(services.housekeeping_run())
+
+
+@shared_task(name="pqa.tasks.run_import_job")
+def run_import_job(job_id: int) -> str | None:
+    from pqa import jobs
+
+    job = jobs.import_job_run(job_id=job_id)
+    return job.state if job else None
+
+
+@shared_task(name="pqa.tasks.sweep_import_jobs")
+def sweep_import_jobs() -> int:
+    from pqa import jobs
+
+    return jobs.import_jobs_sweep()

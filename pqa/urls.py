@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from pqa import two_factor, views
+from pqa import job_views, two_factor, views
 
 # The admin carries PQA's name and the trust's, not Django's.
 admin.site.site_header = f"{settings.PQA_TRUST_NAME} PQA administration"
@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/session/", views.session_ping, name="session_ping"),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("imports/<int:pk>/", job_views.import_job, name="import_job"),
+    path("imports/<int:pk>/status.json", job_views.import_job_status, name="import_job_status"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),

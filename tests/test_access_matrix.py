@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations import services
 from evaluations.models import CycleType, Evaluation, Grade, Moderation
-from pqa.models import Role
+from pqa.models import ImportJob, Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
 LOGIN = "login"  # expected: redirected to the sign-in page
@@ -113,6 +113,9 @@ EXPECTATIONS = {
     "evaluations:cycle_moderation": ("get", "cycle", only(HUB)),
     "evaluations:moderation_panel_create": ("get", "cycle", only(HUB)),
     "evaluations:moderation_consistency": ("get", None, only(READ_ALL)),
+    # A background import: the person who started it (here the Practice Hub) and administrators.
+    "import_job": ("get", "import_job", only(HUB)),
+    "import_job_status": ("get", "import_job", only(HUB)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
     # The KPI scorecard: read with the reports; values entered by the Practice Hub (and administrators).
@@ -188,8 +191,10 @@ def world(db):
         moderator=people[Role.MODERATOR.value],
         rationale="Agreed.",
     )
+    import_job = ImportJob.objects.create(importer="evaluations", user=people[Role.PRACTICE_HUB.value])
     return {
         "people": people,
+        "import_job": import_job.pk,
         "cycle": cycle.pk,
         "draft": draft.pk,
         "returned": returned.pk,
@@ -270,7 +275,13 @@ EXEMPT_FROM_SECOND_FACTOR = {
     "two_factor": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
     "two_factor_setup": lambda has_app: TWO_FACTOR if has_app else 200,
 }
-JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json", "reporting:scorecard_json"}
+JSON_ENDPOINTS = {
+    "session_ping",
+    "evaluations:autosave",
+    "reporting:distribution_json",
+    "reporting:scorecard_json",
+    "import_job_status",
+}
 
 
 @pytest.fixture

@@ -593,7 +593,7 @@ def test_trusts_own_id_shapes_are_imported_as_references(run, known, reference):
 
 def test_a_name_as_reference_on_the_web_is_refused_and_nothing_is_imported(client_for, practice_hub, known):
     text = csv_text(completed_row(), completed_row(reference="Jo Bloggs", child_ref="1000002"))
-    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)})
+    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)}, follow=True)
     content = response.content.decode()
     assert "The file has 1 problem: nothing was imported" in content
     assert "row 3, column reference: &#x27;Jo Bloggs&#x27; is not a reference" in content
@@ -934,7 +934,7 @@ def test_the_practice_hub_can_import_a_file(client_for, practice_hub, known):
 
 def test_a_bad_file_on_the_web_lists_every_problem_and_changes_nothing(client_for, practice_hub, known):
     text = csv_text(completed_row(overall_grade="great"), completed_row(reference="PE-2024-0002", team="Nowhere"))
-    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)})
+    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)}, follow=True)
     assert response.status_code == 200
     content = response.content.decode()
     assert "govuk-error-summary" in content
@@ -946,7 +946,7 @@ def test_a_bad_file_on_the_web_lists_every_problem_and_changes_nothing(client_fo
 
 def test_a_childs_name_on_the_web_is_refused_and_nothing_is_imported(client_for, practice_hub, known):
     text = csv_text(completed_row(), completed_row(reference="PE-2024-0002", child_ref="Jo Bloggs"))
-    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)})
+    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload(text)}, follow=True)
     content = response.content.decode()
     assert "The file has 1 problem: nothing was imported" in content
     assert "row 3, column child_ref: &#x27;Jo Bloggs&#x27; is not a case id" in content
@@ -962,7 +962,7 @@ def test_a_web_import_names_the_file_in_the_history(client_for, practice_hub, kn
 
 def test_checking_a_file_on_the_web_changes_nothing(client_for, practice_hub, known):
     response = client_for(practice_hub).post(
-        reverse("evaluations:import"), {"file": upload(csv_text(completed_row())), "check_only": "on"}
+        reverse("evaluations:import"), {"file": upload(csv_text(completed_row())), "check_only": "on"}, follow=True
     )
     content = response.content.decode()
     assert "The file has no problems. It would import 1 evaluation (1 created, 0 updated)." in content
@@ -991,7 +991,9 @@ def test_the_web_import_refuses_a_file_that_is_not_csv_or_a_workbook(client_for,
 
 
 def test_the_web_import_lists_a_workbook_it_cannot_read_as_a_problem(client_for, practice_hub):
-    response = client_for(practice_hub).post(reverse("evaluations:import"), {"file": upload("x", name="notes.xlsx")})
+    response = client_for(practice_hub).post(
+        reverse("evaluations:import"), {"file": upload("x", name="notes.xlsx")}, follow=True
+    )
     content = response.content.decode()
     assert "The file has 1 problem: nothing was imported" in content
     assert "row 1: the file is named .xlsx but is not an Excel workbook" in content

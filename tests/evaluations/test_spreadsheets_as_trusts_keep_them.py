@@ -238,9 +238,29 @@ def test_a_null_character_in_a_cell_is_refused_where_it_is(tmp_path, known):
         csv_text(completed_row(), completed_row(reference="PE-2024-0002", practitioner="SW\x001")).encode()
     )
     assert refused(path) == [
-        "row 3: column 8 holds a null character: save it from your spreadsheet as 'CSV UTF-8' or as an Excel "
-        "workbook (.xlsx)"
+        "row 3, column practitioner: this cell holds a null character, which PQA does not accept: save it from "
+        "your spreadsheet as 'CSV UTF-8' or as an Excel workbook (.xlsx)"
     ]
+
+
+# Every character the core's rule (pqa.validators.CONTROL_CHARACTERS) refuses, but NUL (above).
+REFUSED_CONTROL_CHARACTERS = [chr(code) for code in (*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20))]
+
+
+@pytest.mark.parametrize("character", REFUSED_CONTROL_CHARACTERS, ids=lambda c: f"U+{ord(c):04X}")
+def test_every_control_character_the_core_refuses_is_refused_in_an_import_cell_where_it_is(tmp_path, known, character):
+    from pqa.validators import control_character
+
+    assert control_character(character) == character  # the core's rule refuses it too
+    path = tmp_path / "history.csv"
+    path.write_bytes(
+        csv_text(completed_row(), completed_row(reference="PE-2024-0002", child_ethnicity=f"White{character}")).encode()
+    )
+    assert refused(path) == [
+        f"row 3, column child_ethnicity: this cell holds a control character (U+{ord(character):04X}), which PQA "
+        "does not accept: save it from your spreadsheet as 'CSV UTF-8' or as an Excel workbook (.xlsx)"
+    ]
+    assert not Evaluation.objects.exists()
 
 
 def test_a_problem_the_import_reports_is_not_repeated_in_the_models_words(tmp_path, known):
@@ -296,7 +316,7 @@ def test_an_ambiguous_value_in_a_workbook_on_the_web_is_listed_with_its_row_and_
     rows[0][header.index("evaluation_date")] = "31/02/2024"
     data = workbook(tmp_path / "q1.xlsx", header, *rows).read_bytes()
     response = client_for(practice_hub).post(
-        reverse("evaluations:import"), {"file": SimpleUploadedFile("q1.xlsx", data, XLSX)}
+        reverse("evaluations:import"), {"file": SimpleUploadedFile("q1.xlsx", data, XLSX)}, follow=True
     )
     content = response.content.decode()
     assert "The file has 1 problem: nothing was imported" in content

@@ -25,6 +25,7 @@ from urllib.parse import quote
 
 import pytest
 from django.db import connection
+from kombu import pools as kombu_pools
 
 from pqa.celery import app
 
@@ -51,6 +52,9 @@ def reset_broker_pools() -> None:
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
+    # kombu keeps its pools in a registry by broker URL: a closed one would be handed out again
+    # to the next test using the same Redis ("Acquire on closed pool").
+    kombu_pools.reset()
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
         amqp._producer_pool = None

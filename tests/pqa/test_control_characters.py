@@ -10,7 +10,13 @@ from tests.evaluations.test_sit_alongside_form import form_data
 from tests.factories import EvaluationFactory
 from tests.test_access_matrix import ANONYMOUS, EXPECTATIONS, PEOPLE, QUERY, world  # noqa: F401 - world is a fixture
 
-JSON_ENDPOINTS = {"session_ping", "evaluations:autosave", "reporting:distribution_json", "reporting:scorecard_json"}
+JSON_ENDPOINTS = {
+    "session_ping",
+    "evaluations:autosave",
+    "reporting:distribution_json",
+    "reporting:scorecard_json",
+    "import_job_status",
+}
 
 
 @pytest.mark.parametrize("text", ["\x00", "a\x01b", "\x08", "\x0b", "\x0c", "\x1b[31m", "\x1f"])

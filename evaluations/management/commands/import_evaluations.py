@@ -15,7 +15,8 @@ class Command(BaseCommand):
     help = (
         "Import practice evaluations from a CSV file or an .xlsx workbook (docs/contracts/evaluations-csv.md): "
         "all of the file "
-        "or none of it. Every problem is listed as 'row N, column C: reason'."
+        "or none of it. Every problem is listed as 'row N, column C: reason' (the first 100, with the count; "
+        "checking stops after 1000)."
     )
 
     def add_arguments(self, parser):
@@ -54,7 +55,9 @@ class Command(BaseCommand):
         if not result.ok:
             for problem in result.problems:
                 self.stderr.write(str(problem))
-            raise CommandError(f"{path}: {len(result.problems)} problem(s) found, nothing was imported")
+            for line in result.problems_note:  # the list is bounded: say what it leaves out
+                self.stderr.write(line)
+            raise CommandError(f"{path}: {result.problems_count_text} found, nothing was imported")
         self.stdout.write(result.summary)
         if dry_run or verbosity > 1:
             for line in result.also_created:
