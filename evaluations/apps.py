@@ -39,7 +39,16 @@ class EvaluationsConfig(AppConfig):
         registry.menu(label="Import", url_name="evaluations:import", roles=permissions.ALLOCATE_ROLES, order=40)
 
         registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
-        registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:cycle_list")
+        # The recommendations register: its overdue actions by team are the Practice Hub's home.
+        registry.menu(
+            label="Recommendations",
+            url_name="evaluations:register",
+            roles=[*permissions.REGISTER_ROLES, Role.TEAM_MANAGER],
+            order=27,
+            permission=permissions.can_see_register,
+        )
+        registry.menu(label="My actions", url_name="evaluations:my_actions", roles=registry.ALL_ROLES, order=12)
+        registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:hub_home")
         registry.home(role=Role.ADMINISTRATOR, url_name="evaluations:cycle_list")
         registry.home(role=Role.TEAM_MANAGER, url_name="evaluations:team_home")
         # Until moderation brings its own queue (it will register its page here instead).

@@ -7,3 +7,6 @@ from django.db import models
 class NotificationKind(models.TextChoices):
     ALLOCATION = "allocation", "Evaluation allocated"
     SAFEGUARDING_CONCERN = "safeguarding_concern", "Safeguarding concern"
+    # The recommendations register's daily reminders (services.reminders_send).
+    RECOMMENDATION_REMINDER = "recommendation_reminder", "Recommendations due or overdue"
+    RECOMMENDATION_ESCALATION = "recommendation_escalation", "Team's recommendations long overdue"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from evaluations.views import conflicts, cycles, forms, imports, lists, safeguarding, team
+from evaluations.views import conflicts, cycles, forms, imports, lists, register, safeguarding, team
 
 app_name = "evaluations"
 
@@ -27,6 +27,12 @@ urlpatterns = [
     path("cycles/<int:pk>/allocate/sample/", cycles.allocate_sample, name="allocate_sample"),
     path("cycles/<int:pk>/close/", cycles.cycle_close, name="cycle_close"),
     path("<int:pk>/reassign/", cycles.evaluation_reassign, name="reassign"),
+    # The recommendations register, "my actions" and the Practice Hub's home
+    path("recommendations/", register.register, name="register"),
+    path("recommendations/export.<str:format>", register.register_export, name="register_export"),
+    path("actions/", register.my_actions, name="my_actions"),
+    path("actions/<int:pk>/", register.action_update, name="action_update"),
+    path("hub/", register.hub_home, name="hub_home"),
     # History in (the Practice Hub)
     path("import/", imports.import_evaluations, name="import"),
 ]

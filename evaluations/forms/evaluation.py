@@ -4,6 +4,7 @@ may be saved at any point; completeness is the submit service's rule (evaluation
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django import forms
@@ -19,7 +20,9 @@ from evaluations.models import (
     Pillar,
     Respondent,
 )
+from evaluations.selectors import owner_choices_for
 from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
+from pqa.models import User
 
 
 def _radios(choices, label: str, help_text: str = "") -> forms.ChoiceField:
@@ -125,7 +128,16 @@ class FeedbackForm(forms.Form):
 
 class RecommendationForm(forms.Form):
     action = _text("Action", "What needs to happen, for the child.", rows=2)
-    owner = forms.CharField(required=False, max_length=120, label="Owner", help_text="Who will do it.")
+    # An account, not a name: the register, "my actions" and the reminders reach the person.
+    # The options are drawn once per page (SitAlongsideForms.build); validation reads the queryset.
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        label="Owner",
+        help_text="Who will do it. The team's managers and people are listed first.",
+        empty_label="Choose who owns it",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
     due_date = forms.DateField(
         required=False, label="Due date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -148,7 +160,8 @@ class SitAlongsideForms:
         pillars = {item.pillar: item for item in evaluation.pillar_grades.all()}
         feedback = {item.respondent: item for item in evaluation.feedback_gathered.all()}
         recommendations = [
-            {name: getattr(item, name) for name in RECOMMENDATION_FIELDS} for item in evaluation.recommendations.all()
+            {"action": item.action, "owner": item.owner_id, "due_date": item.due_date}
+            for item in evaluation.recommendations.all()
         ]
         pillar_forms = []
         for pillar in Pillar:
@@ -165,15 +178,20 @@ class SitAlongsideForms:
             feedback_forms.append(FeedbackForm(data, respondent=respondent, initial=initial))
         # Always offer two empty rows after those already written.
         formset_class = forms.formset_factory(RecommendationForm, extra=2, max_num=20, absolute_max=20)
+        recommendation_forms = formset_class(
+            data, initial=None if data is not None else recommendations, prefix="recommendations"
+        )
+        # Drawn only when the page is (an autosave renders none), and then once for every row.
+        owners = functools.cache(lambda: [("", "Choose who owns it"), *owner_choices_for(evaluation.team_id)])
+        for row in recommendation_forms.forms:
+            row.fields["owner"].widget.choices = owners
         return cls(
             evaluation_form=EvaluationForm(data, instance=evaluation, initial={"version": evaluation.version}),
             pillar_forms=pillar_forms,
             feedback_forms=feedback_forms,
             # A posted page says what every row holds now: compared with the rows saved since the
             # page was drawn, an unchanged row would look empty and be dropped.
-            recommendations=formset_class(
-                data, initial=None if data is not None else recommendations, prefix="recommendations"
-            ),
+            recommendations=recommendation_forms,
         )
 
     def all_forms(self):

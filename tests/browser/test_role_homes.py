@@ -66,7 +66,7 @@ def world(transactional_db):
         Recommendation.objects.create(
             evaluation=done,
             action="Update the child's plan with the views the child gave at the visit.",
-            owner="Team manager",
+            owner_text="Team manager",
             due_date=dt.date.today() + dt.timedelta(days=index * 7 - 10),
         )
     Moderation.objects.create(
