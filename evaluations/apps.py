@@ -47,7 +47,13 @@ class EvaluationsConfig(AppConfig):
             order=27,
             permission=permissions.can_see_register,
         )
-        registry.menu(label="My actions", url_name="evaluations:my_actions", roles=registry.ALL_ROLES, order=12)
+        # Anyone may own an action; customer relations and administrators are not given them.
+        registry.menu(
+            label="My actions",
+            url_name="evaluations:my_actions",
+            roles=registry.ALL_ROLES - {Role.CUSTOMER_RELATIONS, Role.ADMINISTRATOR},
+            order=12,
+        )
         registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:hub_home")
         registry.home(role=Role.ADMINISTRATOR, url_name="evaluations:cycle_list")
         registry.home(role=Role.TEAM_MANAGER, url_name="evaluations:team_home")

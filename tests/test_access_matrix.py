@@ -96,6 +96,18 @@ EXPECTATIONS = {
     "evaluations:cycle_close": ("get", "cycle", only(HUB)),
     "evaluations:reassign": ("get", "draft", only(HUB)),
     "evaluations:import": ("get", None, only(HUB)),
+    # The recommendations register: all of it for those who read everything, their team's part
+    # for a team manager; "my actions" for everyone (an owner can be anyone); an action is
+    # updated by its owner, their team's manager and the Practice Hub; the Practice Hub's home.
+    "evaluations:register": ("get", None, only(READ_ALL | {Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER})),
+    "evaluations:register_export": (
+        "get",
+        "export_format",
+        only(READ_ALL | {Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER}),
+    ),
+    "evaluations:my_actions": ("get", None, everyone()),
+    "evaluations:action_update": ("get", "recommendation", only(HUB | {OWNER, Role.TEAM_MANAGER.value})),
+    "evaluations:hub_home": ("get", None, only(HUB)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
 }
@@ -153,7 +165,18 @@ def world(db):
         safeguarding_description="Seen on the visit.",
         safeguarding_reported_at=dt.datetime(2025, 5, 1, 9, 0, tzinfo=dt.UTC),
     )
-    return {"people": people, "cycle": cycle.pk, "draft": draft.pk, "returned": returned.pk, "concern": concern.pk}
+    recommendation = returned.recommendations.create(
+        action="Update the chronology", owner=people[OWNER], due_date=dt.date(2025, 7, 1)
+    )
+    return {
+        "people": people,
+        "cycle": cycle.pk,
+        "draft": draft.pk,
+        "returned": returned.pk,
+        "concern": concern.pk,
+        "recommendation": recommendation.pk,
+        "export_format": "xlsx",
+    }
 
 
 def _outcome(response):

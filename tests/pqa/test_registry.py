@@ -85,12 +85,21 @@ def test_the_core_templates_name_no_app_url():
 # --- Menus and homes per role -----------------------------------------------------------------
 
 MENUS = {
-    Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
-    Role.MODERATOR: ["My evaluations", "Evaluations", "Grade distribution", "Two-factor authentication"],
+    Role.EVALUATOR: ["My evaluations", "My actions", "Evaluations", "Two-factor authentication"],
+    Role.MODERATOR: [
+        "My evaluations",
+        "My actions",
+        "Evaluations",
+        "Recommendations",
+        "Grade distribution",
+        "Two-factor authentication",
+    ],
     Role.PRACTICE_HUB: [
         "My evaluations",
+        "My actions",
         "Evaluations",
         "Safeguarding concerns",
+        "Recommendations",
         "Cycles",
         "Import",
         "Grade distribution",
@@ -99,18 +108,28 @@ MENUS = {
     Role.TEAM_MANAGER: [
         "Your team",
         "My evaluations",
+        "My actions",
         "Evaluations",
         "Safeguarding concerns",
+        "Recommendations",
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
-    Role.LEADER: ["Evaluations", "Grade distribution", "Two-factor authentication"],
-    Role.ADMINISTRATOR: ["Evaluations", "Cycles", "Import", "Grade distribution", "Admin", "Two-factor authentication"],
+    Role.LEADER: ["My actions", "Evaluations", "Recommendations", "Grade distribution", "Two-factor authentication"],
+    Role.ADMINISTRATOR: [
+        "Evaluations",
+        "Recommendations",
+        "Cycles",
+        "Import",
+        "Grade distribution",
+        "Admin",
+        "Two-factor authentication",
+    ],
 }
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",
     Role.MODERATOR: "/evaluations/?status=completed",  # returned evaluations, until moderation's queue
-    Role.PRACTICE_HUB: "/evaluations/cycles/",
+    Role.PRACTICE_HUB: "/evaluations/hub/",  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: "/evaluations/team/",
     Role.CUSTOMER_RELATIONS: "/your-pqa/",  # no app serves them yet
     Role.LEADER: "/pqa/distribution/",
@@ -265,6 +284,8 @@ def test_the_notification_kinds_are_those_the_apps_registered():
     assert dict(registry.notification_kind_choices()) == {
         "allocation": "Evaluation allocated",
         "safeguarding_concern": "Safeguarding concern",
+        "recommendation_reminder": "Recommendations due or overdue",
+        "recommendation_escalation": "Team's recommendations long overdue",
         "other": "Other",
     }
 
