@@ -54,6 +54,7 @@ class EvaluationsConfig(AppConfig):
             roles=registry.ALL_ROLES - {Role.CUSTOMER_RELATIONS, Role.ADMINISTRATOR},
             order=12,
         )
+        registry.menu(label="Overview", url_name="evaluations:hub_home", roles=[Role.PRACTICE_HUB], order=1)
         registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:hub_home")
         registry.home(role=Role.ADMINISTRATOR, url_name="evaluations:cycle_list")
         registry.home(role=Role.TEAM_MANAGER, url_name="evaluations:team_home")

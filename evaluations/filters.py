@@ -66,7 +66,7 @@ class RecommendationFilter(django_filters.FilterSet):
     OVERDUE_CHOICES = (("yes", "Overdue"), ("no", "Not overdue"))
 
     cycle = django_filters.ModelChoiceFilter(
-        field_name="evaluation__cycle", queryset=Cycle.objects.none(), empty_label="All cycles"
+        field_name="evaluation__cycle", queryset=Cycle.objects.none(), empty_label="All cycles", label="Cycle"
     )
     service_area = django_filters.ModelChoiceFilter(
         field_name="evaluation__team__service_area",
@@ -75,11 +75,13 @@ class RecommendationFilter(django_filters.FilterSet):
         label="Service area",
     )
     team = django_filters.ModelChoiceFilter(
-        field_name="evaluation__team", queryset=Team.objects.none(), empty_label="All teams"
+        field_name="evaluation__team", queryset=Team.objects.none(), empty_label="All teams", label="Team"
     )
     owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Anyone")
     status = django_filters.ChoiceFilter(choices=Recommendation.Status.choices, empty_label="Any status")
-    overdue = django_filters.ChoiceFilter(choices=OVERDUE_CHOICES, method="filter_overdue", empty_label="Any")
+    overdue = django_filters.ChoiceFilter(
+        choices=OVERDUE_CHOICES, method="filter_overdue", empty_label="Any", label="Overdue"
+    )
     grade = django_filters.ChoiceFilter(
         field_name="evaluation__overall_grade", choices=Grade.choices, empty_label="Any grade", label="Overall grade"
     )

@@ -887,14 +887,20 @@ def _claim_reminder(*, person: User, kind: str, day: dt.date, count: int) -> boo
     return True
 
 
+REMINDER_LINES_SHOWN = 30
+
+
 def _reminder_lines(items: Sequence[Recommendation], today: dt.date) -> str:
+    # An e-mail people read, not an export: the most overdue first, a bounded list.
     lines = []
-    for item in items:
+    for item in items[:REMINDER_LINES_SHOWN]:
         days = (today - item.due_date).days
         when = f"overdue by {days} day{'s' if days != 1 else ''}" if days > 0 else f"due {item.due_date:%d/%m/%Y}"
         action = " ".join(item.action.split())
         action = action if len(action) <= 100 else f"{action[:97]}..."
         lines.append(f"- {item.evaluation.reference}, {when}: {action}")
+    if len(items) > REMINDER_LINES_SHOWN:
+        lines.append(f"- and {len(items) - REMINDER_LINES_SHOWN} more")
     return "\n".join(lines)
 
 

@@ -95,6 +95,7 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.PRACTICE_HUB: [
+        "Overview",
         "My evaluations",
         "My actions",
         "Evaluations",
