@@ -77,7 +77,10 @@ class RecommendationFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         field_name="evaluation__team", queryset=Team.objects.none(), empty_label="All teams", label="Team"
     )
-    owner = django_filters.ModelChoiceFilter(queryset=User.objects.none(), empty_label="Anyone")
+    # "No account yet": owners typed as text before owners were accounts, that matched none.
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), empty_label="Anyone", null_label="No account yet", null_value="none"
+    )
     status = django_filters.ChoiceFilter(choices=Recommendation.Status.choices, empty_label="Any status")
     overdue = django_filters.ChoiceFilter(
         choices=OVERDUE_CHOICES, method="filter_overdue", empty_label="Any", label="Overdue"

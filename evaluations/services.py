@@ -36,6 +36,7 @@ from evaluations.notifications import NotificationKind
 from evaluations.permissions import (
     can_acknowledge_safeguarding_concern,
     can_be_moderated,
+    can_manage_cycles,
     can_update_recommendation,
 )
 from pqa.case_ids import child_key
@@ -840,6 +841,26 @@ def recommendation_set_status(
 
 
 @transaction.atomic
+def recommendation_assign_owner(
+    *, recommendation: Recommendation, owner: User, actor: User, expected_version: int | None
+) -> Recommendation:
+    """Give a recommendation to another owner: the Practice Hub's (and an administrator's)
+    work, e.g. for an owner typed as text that matched no account. The owner must be an
+    active account. Refused if it changed since `expected_version`."""
+    if not can_manage_cycles(actor):
+        raise EvaluationError("Only the Practice Hub can give a recommendation to another owner.")
+    locked = version_lock(Recommendation, recommendation.pk, expected_version)
+    if locked.owner_id == owner.pk:
+        return locked
+    _check_owner(owner)
+    locked.owner = owner
+    version_bump(locked)
+    _attribute(locked, actor)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
 def recommendation_record_revisit_finding(
     *, recommendation: Recommendation, found_done: bool | None, actor: User, expected_version: int | None = None
 ) -> Recommendation:
@@ -990,6 +1011,7 @@ __all__ = [
     "moderation_delete",
     "moderation_record",
     "recommendation_add",
+    "recommendation_assign_owner",
     "recommendation_delete",
     "recommendation_record_revisit_finding",
     "recommendation_set_status",

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from evaluations.models import Recommendation, closure_problems
+from pqa.models import User
 
 NOTE_MAX_LENGTH = Recommendation._meta.get_field("outcome_note").max_length
 
@@ -67,11 +68,23 @@ class ActionUpdateForm(forms.Form):
         help_text="When it was discussed in supervision, if it has been. For example, 27 3 2026.",
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, owners=None, **kwargs):
+        """`owners`, (id, label) pairs, adds the choice of owner: the Practice Hub's."""
         super().__init__(*args, **kwargs)
+        owner_field = []
+        if owners is not None:
+            self.fields["owner"] = forms.ModelChoiceField(
+                queryset=User.objects.filter(is_active=True),
+                label="Owner",
+                help_text="The team's managers and people first.",
+                error_messages={"required": "Choose who owns this action"},
+            )
+            self.fields["owner"].widget.choices = owners
+            owner_field = [Field("owner")]
         self.helper = FormHelper()
         self.helper.layout = Layout(
             Field("version"),
+            *owner_field,
             Field.radios("status", legend_size=Size.MEDIUM),
             Field("completed_on"),
             Field.textarea("outcome_note", max_characters=NOTE_MAX_LENGTH, rows=4),

@@ -2,9 +2,12 @@
 team's part), its export, "my actions" for owners and their managers, and the Practice Hub's
 home with overdue actions by team."""
 
+import functools
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,6 +38,8 @@ def _filtered(request):
 def register(request):
     filterset, queryset, today = _filtered(request)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    for item in page.object_list:
+        item.can_update = can_update_recommendation(request.user, item)
     query = request.GET.copy()
     query.pop("page", None)
     sortless = query.copy()
@@ -119,22 +124,41 @@ def action_update(request, pk: int):
         "outcome_note": recommendation.outcome_note,
         "tabled_on": recommendation.tabled_on,
     }
-    form = ActionUpdateForm(request.POST or None, initial=initial)
+    owners = None
+    if can_manage_cycles(request.user):
+        initial["owner"] = recommendation.owner_id
+        owners = functools.cache(
+            lambda: [
+                ("", "Choose who owns it"),
+                *(
+                    choice
+                    for _, group in selectors.owner_choices_for(recommendation.evaluation.team_id)
+                    for choice in group
+                ),
+            ]
+        )
+    form = ActionUpdateForm(request.POST or None, initial=initial, owners=owners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.recommendation_set_status(
-                recommendation=recommendation,
-                status=data["status"],
-                note=data["outcome_note"],
-                completed_on=data["completed_on"],
-                tabled_on=data["tabled_on"],
-                actor=request.user,
-                expected_version=data["version"],
-            )
+            with transaction.atomic():
+                version = data["version"]
+                if owners is not None:
+                    version = services.recommendation_assign_owner(
+                        recommendation=recommendation, owner=data["owner"], actor=request.user, expected_version=version
+                    ).version
+                services.recommendation_set_status(
+                    recommendation=recommendation,
+                    status=data["status"],
+                    note=data["outcome_note"],
+                    completed_on=data["completed_on"],
+                    tabled_on=data["tabled_on"],
+                    actor=request.user,
+                    expected_version=version,
+                )
         except services.ConcurrentEditError as error:
             recommendation.refresh_from_db()
-            form = ActionUpdateForm(request.POST.copy(), initial=initial)
+            form = ActionUpdateForm(request.POST.copy(), initial=initial, owners=owners)
             form.data["version"] = recommendation.version
             form.is_valid()
             form.add_error(
@@ -147,6 +171,8 @@ def action_update(request, pk: int):
                 form.add_error(field if field in form.fields else None, problems)
         else:
             messages.success(request, f"Saved: {recommendation.evaluation.reference} is now recorded as you said.")
+            if request.GET.get("from") == "register" and can_see_register(request.user):
+                return redirect("evaluations:register")
             return redirect("evaluations:my_actions")
     return render(
         request,

@@ -404,3 +404,39 @@ def test_the_practice_hub_lands_on_overdue_actions_by_team(client_for, practice_
         (team.name, 2, 1),
         (other_team.name, 1, 0),
     ]
+
+
+# --- Owners that matched no account -------------------------------------------------------------
+
+
+def test_the_practice_hub_lists_owners_without_an_account_and_gives_each_an_owner(
+    client_for, practice_hub, evaluator, team
+):
+    unowned = recommendation(owner=None, owner_text="Independent reviewing officer")
+    recommendation(owner=evaluator)
+    client = client_for(practice_hub)
+    page = client.get(reverse("evaluations:register"))
+    assert "1 recommendation has an owner typed as text that matched no account" in page.content.decode()
+    listed = client.get(reverse("evaluations:register"), {"owner": "none"})
+    assert shown(listed) == {unowned.pk}
+    assert "No account (Independent reviewing officer)" in listed.content.decode()
+
+    url = reverse("evaluations:action_update", args=[unowned.pk])
+    assert f'<option value="{evaluator.pk}">' in client.get(url).content.decode()
+    gone = UserFactory(is_active=False)
+    form = {"version": 1, "status": "open", "owner": gone.pk}
+    assert "Select a valid choice" in client.post(url, form).content.decode()
+    response = client.post(url + "?from=register", {**form, "owner": evaluator.pk})
+    assert response["Location"] == reverse("evaluations:register")
+    unowned.refresh_from_db()
+    assert (unowned.owner, unowned.owner_text, unowned.version) == (evaluator, "Independent reviewing officer", 2)
+
+
+def test_only_the_practice_hub_gives_a_recommendation_to_another_owner(client, evaluator, team):
+    manager = UserFactory(role=Role.TEAM_MANAGER, team=team)
+    item = recommendation(owner=evaluator, evaluation=completed_evaluation(team=team))
+    with pytest.raises(services.EvaluationError):
+        services.recommendation_assign_owner(recommendation=item, owner=manager, actor=manager, expected_version=1)
+    client.force_login(manager)
+    page = client.get(reverse("evaluations:action_update", args=[item.pk])).content.decode()
+    assert 'name="status"' in page and 'name="owner"' not in page
