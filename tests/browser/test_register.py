@@ -125,3 +125,30 @@ def test_the_practice_hub_filters_the_register_and_downloads_it_as_excel(
     assert [row[0] for row in rows[1:]] == shown
     assert {row[4] for row in rows[1:]} == {"CiC North", "CP South"}
     assert csp_violations == []
+
+
+def test_the_evaluator_chooses_a_recommendations_owner_and_autosave_keeps_it(
+    page: Page, live_server, world, axe_check, csp_violations
+):
+    evaluator = UserFactory(username="eve", first_name="Eve", last_name="Evaluator", team=world["north"])
+    manager = UserFactory(username="tina", first_name="Tina", last_name="Manager", role=Role.TEAM_MANAGER,
+                          team=world["north"])  # fmt: skip
+    draft = completed_evaluation(
+        team=world["north"], evaluator=evaluator, status="in_progress", overall_grade="", child_ref="CHILD399999"
+    )
+    sign_in(page, live_server.url, "eve", f"/evaluations/{draft.pk}/form/")
+    expect(page.get_by_role("heading", name="Sit alongside: tell me – show me")).to_be_visible()
+    owner = page.locator("#id_recommendations-0-owner")
+    # The team's manager first, then the team's people, then everyone else.
+    labels = owner.locator("option").all_inner_texts()
+    assert labels[1] == "Tina Manager (team manager)"
+    assert labels.index("Eve Evaluator") < labels.index("Hana Hub")
+    page.get_by_label("Action").first.fill("Bring the chronology up to date.")
+    owner.select_option(label="Tina Manager (team manager)")
+    expect(page.locator("#autosave-status")).to_contain_text("Draft saved at", timeout=10_000)
+    saved = Recommendation.objects.get(evaluation=draft)
+    assert (saved.action, saved.owner) == ("Bring the chronology up to date.", manager)
+    page.reload()
+    expect(page.locator("#id_recommendations-0-owner")).to_have_value(str(manager.pk))
+    assert axe_check(page) == []
+    assert csp_violations == []
