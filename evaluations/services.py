@@ -969,9 +969,9 @@ def reminders_send(*, today: dt.date | None = None) -> RemindersSent:
     team_managers = User.objects.filter(is_active=True, role=Role.TEAM_MANAGER, team_id__in=list(by_team)).exclude(
         email=""
     )
-    register_url = absolute_url(reverse("evaluations:my_actions"))
     for manager in team_managers.order_by("pk"):
         items = by_team[manager.team_id]
+        register_url = absolute_url(f"{reverse('evaluations:register')}?team={manager.team_id}&overdue=yes")
         with transaction.atomic():
             if not _claim_reminder(person=manager, kind=SentReminder.Kind.TEAM_MANAGER, day=today, count=len(items)):
                 continue

@@ -84,6 +84,7 @@ def test_each_owner_and_team_manager_gets_one_reminder_and_a_second_run_sends_no
     north = by_address["north.manager@trust.example"].body
     assert "Long overdue in North" in north and "Due this week" not in north
     assert "Owner gone" in by_address["south.manager@trust.example"].body
+    assert f"/evaluations/recommendations/?team={register['north_manager'].team_id}&overdue=yes" in north
     assert "/evaluations/actions/" in alex
 
     with django_capture_on_commit_callbacks(execute=True):
