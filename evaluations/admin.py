@@ -113,8 +113,9 @@ class RecommendationInline(admin.TabularInline):
     form = VersionedForm
     formset = VersionedInlineFormSet
     extra = 0
-    fields = ("action", "owner", "due_date", "status", "completed_at", "based_on_version")
-    readonly_fields = ("status", "completed_at")
+    fields = ("action", "owner", "owner_text", "due_date", "status", "completed_at", "based_on_version")
+    readonly_fields = ("owner_text", "status", "completed_at")
+    autocomplete_fields = ("owner",)
 
 
 class ModerationInlineFormSet(VersionedInlineFormSet):
@@ -496,18 +497,26 @@ admin.site.register(ModerationRound, ModerationRecordAdmin)
 @admin.register(Recommendation)
 class RecommendationAdmin(VersionedAdmin):
     form = VersionedForm
-    list_display = ("evaluation", "short_action", "owner", "due_date", "status")
+    list_display = ("evaluation", "short_action", "owner", "owner_text", "due_date", "status")
     list_filter = (
         "status",
         ("evaluation__cycle__quarter", admin.AllValuesFieldListFilter),
         "evaluation__team__service_area",
         "evaluation__overall_grade",
     )
-    list_select_related = ("evaluation",)
-    search_fields = ("action", "owner", "evaluation__reference", "evaluation__child_ref")
+    list_select_related = ("evaluation", "owner")
+    search_fields = ("action", "owner_text", "owner__email", "evaluation__reference", "evaluation__child_ref")
     date_hierarchy = "due_date"
-    autocomplete_fields = ("evaluation",)
-    readonly_fields = ("completed_at", "created_at", "version")
+    autocomplete_fields = ("evaluation", "owner")
+    # What a revisit found is written only by services.recommendation_record_revisit_finding.
+    readonly_fields = (
+        "owner_text",
+        "revisit_found_done",
+        "tracker_reference",
+        "completed_at",
+        "created_at",
+        "version",
+    )
 
     @admin.display(description="action")
     def short_action(self, obj):

@@ -51,7 +51,23 @@ class EvaluationsConfig(AppConfig):
         )
 
         registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
-        registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:cycle_list")
+        # The recommendations register: its overdue actions by team are the Practice Hub's home.
+        registry.menu(
+            label="Recommendations",
+            url_name="evaluations:register",
+            roles=[*permissions.REGISTER_ROLES, Role.TEAM_MANAGER],
+            order=27,
+            permission=permissions.can_see_register,
+        )
+        # Anyone may own an action; customer relations and administrators are not given them.
+        registry.menu(
+            label="My actions",
+            url_name="evaluations:my_actions",
+            roles=registry.ALL_ROLES - {Role.CUSTOMER_RELATIONS, Role.ADMINISTRATOR},
+            order=12,
+        )
+        registry.menu(label="Overview", url_name="evaluations:hub_home", roles=[Role.PRACTICE_HUB], order=1)
+        registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:hub_home")
         registry.home(role=Role.ADMINISTRATOR, url_name="evaluations:cycle_list")
         registry.home(role=Role.TEAM_MANAGER, url_name="evaluations:team_home")
         registry.home(role=Role.MODERATOR, url_name="evaluations:moderation_queue")

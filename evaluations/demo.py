@@ -30,6 +30,7 @@ from evaluations.models import (
     Grade,
     HeadlineQuestion,
     Pillar,
+    Recommendation,
     Respondent,
 )
 from pqa.demo import DEMO_DEVICE_NAME, DEMO_PASSWORD
@@ -182,7 +183,20 @@ RECOMMENDATIONS = [
     "Discuss the case in supervision and record the management decision on next steps.",
     "Refer to the Family Group Conference service.",
 ]
-OWNERS = ["Team manager", "Allocated social worker", "Service manager", "Independent reviewing officer"]
+# How the register's actions stand (recommendations due before today / due later), with the
+# notes owners write when they close one.
+PROGRESS_OF_DUE = {"done": 0.45, "not_achieved": 0.08, "in_progress": 0.17, "open": 0.30}
+PROGRESS_OF_NOT_YET_DUE = {"done": 0.15, "in_progress": 0.35, "open": 0.50}
+DONE_NOTES = [
+    "Done and recorded on the child's file; discussed with the family.",
+    "Chronology brought up to date and checked in supervision.",
+    "Core group held; the plan now has SMART actions with owners and dates.",
+    "Father contacted and invited to the next review; he attended.",
+]
+NOT_ACHIEVED_NOTES = [
+    "The case closed before the action could be taken; passed to the universal services.",
+    "The family moved out of the area; the receiving authority was told of the recommendation.",
+]
 QUOTES = {
     Respondent.CHILD: [
         "She listens to me and explains things.",
@@ -370,6 +384,7 @@ class _Builder:
             self.summary.quarters.append(str(quarter))
         self._run_revisit_cycle(past[-1])
         self._run_open_cycle(current)
+        self._progress_recommendations()
 
     def _trust_wide_teams(self, count: int) -> list[Team]:
         # Every quarter samples across the trust, and the demo team manager's team is always in it.
@@ -538,7 +553,7 @@ class _Builder:
             fields=fields,
             pillars=pillars,
             feedback=self._feedback(overall),
-            recommendations=self._recommendations(overall, day),
+            recommendations=self._recommendations(overall, day, revisit.team),
             findings=findings,
         )
         services.evaluation_submit(evaluation=revisit, actor=revisit.evaluator)
@@ -591,7 +606,7 @@ class _Builder:
             }
         return feedback
 
-    def _recommendations(self, overall: str, day: dt.date) -> list[dict]:
+    def _recommendations(self, overall: str, day: dt.date, team: Team) -> list[dict]:
         # Every weak grade needs at least one (evaluation_submit insists); some good ones have one.
         if overall in WEAK:
             count = self.rng.randint(1, 3 if overall == Grade.INADEQUATE else 2)
@@ -600,7 +615,7 @@ class _Builder:
         return [
             {
                 "action": action,
-                "owner": self.rng.choice(OWNERS),
+                "owner": self.rng.choice(self._owners_for(team)),
                 "due_date": day + dt.timedelta(days=self.rng.choice([14, 28, 42, 56])),
             }
             for action in self.rng.sample(RECOMMENDATIONS, count)
@@ -642,7 +657,7 @@ class _Builder:
             fields=fields,
             pillars={pillar: self._pillar(pillar, overall) for pillar in Pillar.values},
             feedback=self._feedback(overall),
-            recommendations=self._recommendations(overall, day),
+            recommendations=self._recommendations(overall, day, evaluation.team),
         )
         evaluation = services.evaluation_submit(evaluation=evaluation, actor=evaluation.evaluator)
         self.summary.completed += 1
@@ -731,3 +746,44 @@ class _Builder:
             pillar_grades=pillars,
             rationale=self.moderation_rng.choice(MODERATION_RATIONALE[why]),
         )
+
+    # --- The recommendations register -------------------------------------------------------
+
+    def _owners_for(self, team: Team) -> list[User]:
+        """Demo accounts who could own an action of this team: its manager and people when the
+        demo has them, else the demo team manager and the evaluators (owners are accounts)."""
+        own = [user for user in self.people.values() if user.team_id == team.pk and user.is_active]
+        if own:
+            return own
+        return [self.people["demo-team-manager"], *self.evaluators[:3]]
+
+    def _progress_recommendations(self) -> None:
+        """Owners move their actions along through the same service as the "my actions" page:
+        many closed, some in progress, and a share left overdue across teams."""
+        rng = random.Random(self.rng.random())  # nosec B311 - demo data
+        items = (
+            Recommendation.objects.filter(evaluation__status=Evaluation.Status.RETURNED)
+            .select_related("evaluation", "owner")
+            .order_by("pk")
+        )
+        for item in items:
+            due = item.due_date < self.today
+            weights = PROGRESS_OF_DUE if due else PROGRESS_OF_NOT_YET_DUE
+            status = rng.choices(list(weights), weights=list(weights.values()))[0]
+            start = item.evaluation.evaluation_date or item.due_date
+            tabled = start + dt.timedelta(days=rng.randint(3, 20)) if rng.random() < 0.6 else None
+            tabled = tabled if tabled and tabled <= self.today else None
+            if status == "open" and tabled is None:
+                continue
+            note, completed_on = "", None
+            if status in Recommendation.CLOSED_STATUSES:
+                note = rng.choice(DONE_NOTES if status == "done" else NOT_ACHIEVED_NOTES)
+                completed_on = self._day_between(start, min(self.today, item.due_date + dt.timedelta(days=14)))
+            services.recommendation_set_status(
+                recommendation=item,
+                status=status,
+                note=note,
+                completed_on=completed_on,
+                tabled_on=tabled,
+                actor=item.owner,
+            )

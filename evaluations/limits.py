@@ -34,6 +34,7 @@ TEXT_LIMITS = TextLimits(
     TextLimit("ModerationRound", "rationale", 2_000, "An earlier round's rationale, as it was."),
     TextLimit("ModerationRound", "replaced_because", 500, "Why that round was replaced: a sentence."),
     TextLimit("Recommendation", "action", 1_000, "What needs to happen, for the child: a short paragraph."),
+    TextLimit("Recommendation", "outcome_note", 1_000, "What was done, or why it was not: a short paragraph."),
     TextLimit("RevisitFinding", "note", 600, "What a revisit saw of one recommendation: a sentence or two."),
 )
 

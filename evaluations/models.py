@@ -551,17 +551,69 @@ class ModerationRound(models.Model):
 
 
 class Recommendation(models.Model):
-    """An action an evaluation raises, held in the Practice Hub's central record until done."""
+    """An action an evaluation raises, held in the Practice Hub's central record (the register)
+    until it is done.
+
+    States (services.recommendation_set_status, one rule for every route):
+
+        open ──▶ in_progress ──▶ done (a note of what was done, and when)
+          │          │      └──▶ not_achieved (a reason, and when it was given up)
+          └──────────┴──────▶ done / not_achieved; either may be opened again.
+
+    The owner is an account. Owners typed as text before PQA had accounts for them are kept in
+    `owner_text` (the register lists those still without an account for the Practice Hub).
+    `revisit_found_done` is what a revisit found, written only by
+    services.recommendation_record_revisit_finding."""
 
     class Status(models.TextChoices):
         OPEN = "open", "Open"
+        IN_PROGRESS = "in_progress", "In progress"
         DONE = "done", "Done"
+        NOT_ACHIEVED = "not_achieved", "Not achieved"
+
+    # Still to be done: reminded, and overdue once past the due date.
+    ACTIVE_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+    CLOSED_STATUSES = (Status.DONE, Status.NOT_ACHIEVED)
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="recommendations")
     action = TEXT_LIMITS.text_field("Recommendation", "action")
-    owner = models.CharField(max_length=120, help_text="Who will do it, e.g. the team manager.")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="recommendations_owned",
+        help_text="The account of the person who will do it.",
+    )
+    owner_text = models.CharField(
+        "owner as first written",
+        max_length=120,
+        blank=True,
+        help_text="Who owned it when owners were typed as text; kept when no account matched.",
+    )
     due_date = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    completed_on = models.DateField(
+        "done or given up on", null=True, blank=True, help_text="When it was done, or when it was not achieved."
+    )
+    outcome_note = TEXT_LIMITS.text_field(
+        "Recommendation",
+        "outcome_note",
+        "what was done, or why not",
+        blank=True,
+        help_text="Needed when it is done or not achieved.",
+    )
+    tabled_on = models.DateField("tabled in supervision", null=True, blank=True)
+    revisit_found_done = models.BooleanField(
+        "a revisit found it done", null=True, blank=True, help_text="Empty until a revisit has checked it."
+    )
+    tracker_reference = models.CharField(
+        max_length=40,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text="The id it had in the Practice Hub's tracker, when it was imported from it.",
+    )
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     version = models.PositiveIntegerField(default=1)
@@ -569,11 +621,74 @@ class Recommendation(models.Model):
 
     class Meta:
         ordering = ["evaluation", "created_at", "pk"]
-        indexes = [models.Index(fields=["status", "due_date"], name="recommendation_open_due_idx")]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="recommendation_open_due_idx"),
+            models.Index(fields=["owner", "status"], name="recommendation_owner_idx"),
+        ]
         constraints = [TEXT_LIMITS.constraint("Recommendation")]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.action[:60]}"
+
+    def clean(self):
+        super().clean()
+        errors = closure_problems(status=self.status, note=self.outcome_note, completed_on=self.completed_on)
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    def is_overdue(self, today) -> bool:
+        return self.is_active and self.due_date is not None and self.due_date < today
+
+    @property
+    def owner_label(self) -> str:
+        if self.owner_id:
+            return str(self.owner)
+        return f"No account ({self.owner_text})" if self.owner_text else "No owner"
+
+
+def closure_problems(*, status: str, note: str, completed_on) -> dict[str, str]:
+    """The rule of closing a recommendation: done needs a note of what was done and the date,
+    not achieved a reason and the date. Field name -> message; empty when it may be saved."""
+    problems = {}
+    if status == Recommendation.Status.DONE:
+        if not (note or "").strip():
+            problems["outcome_note"] = "Enter what was done"
+        if completed_on is None:
+            problems["completed_on"] = "Enter the date it was done"
+    elif status == Recommendation.Status.NOT_ACHIEVED:
+        if not (note or "").strip():
+            problems["outcome_note"] = "Enter why it was not achieved"
+        if completed_on is None:
+            problems["completed_on"] = "Enter the date it was given up"
+    return problems
+
+
+class SentReminder(models.Model):
+    """One reminder e-mail queued for one person, of one kind, for one day: the unique
+    constraint is what makes pqa_reminders safe to run twice, even at the same time."""
+
+    class Kind(models.TextChoices):
+        OWNER = "owner", "To an owner"
+        TEAM_MANAGER = "team_manager", "To a team manager"
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    day = models.DateField()
+    recommendations = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "kind", "person"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "kind", "day"], name="one_reminder_a_person_kind_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.person_id} on {self.day}"
 
 
 class RevisitFinding(models.Model):

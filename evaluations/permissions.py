@@ -22,7 +22,9 @@ __all__ = [
     "can_read_all_evaluations",
     "can_read_evaluation",
     "can_see_all_safeguarding_concerns",
+    "can_see_register",
     "can_see_team_safeguarding_concerns",
+    "can_update_recommendation",
     "grades_hidden_from",
     "is_team_manager",
 ]
@@ -117,3 +119,29 @@ def grades_hidden_from(user, evaluation: Evaluation) -> bool:
         return False
     moderation = getattr(evaluation, "moderation", None)
     return moderation is not None and moderation.state == moderation.State.SAMPLED
+
+
+# --- The recommendations register ------------------------------------------------------------
+
+REGISTER_ROLES = frozenset({Role.PRACTICE_HUB, Role.LEADER, Role.MODERATOR, Role.ADMINISTRATOR})
+
+
+def can_see_register(user) -> bool:
+    """The whole register: the Practice Hub holds it, leaders and moderators read it; a team
+    manager sees their team's part of it (selectors.recommendations_visible_to)."""
+    return has_role(user, REGISTER_ROLES) or (is_team_manager(user) and user.team_id is not None)
+
+
+def can_update_recommendation(user, recommendation) -> bool:
+    """Its owner and their managers move a recommendation along: the owner, a team manager of
+    the evaluation's team or of the owner's team, the Practice Hub or an administrator."""
+    if not getattr(user, "is_active", False):
+        return False
+    if recommendation.owner_id is not None and recommendation.owner_id == user.pk:
+        return True
+    if has_role(user, ALLOCATE_ROLES):
+        return True
+    if not (is_team_manager(user) and user.team_id):
+        return False
+    owner_team = recommendation.owner.team_id if recommendation.owner_id else None
+    return user.team_id in (recommendation.evaluation.team_id, owner_team)

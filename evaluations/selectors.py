@@ -31,6 +31,7 @@ from evaluations.models import (
     RevisitFinding,
 )
 from evaluations.permissions import (
+    REGISTER_ROLES,
     can_change_confirmed_moderation,
     can_moderate,
     can_read_all_evaluations,
@@ -40,6 +41,7 @@ from evaluations.permissions import (
 )
 from pqa.case_ids import child_key
 from pqa.models import Role, ServiceArea, User
+from pqa.permissions import has_role
 from pqa.quarters import Quarter
 
 Status = Evaluation.Status
@@ -99,7 +101,7 @@ def evaluation_get_for_user(*, user, pk: int, children: bool = True) -> Evaluati
         queryset = queryset.prefetch_related(
             Prefetch("pillar_grades", queryset=PillarGrade.objects.order_by("pk")),
             "feedback_gathered",
-            "recommendations",
+            Prefetch("recommendations", queryset=Recommendation.objects.select_related("owner")),
         )
     try:
         return queryset.get(pk=pk)
@@ -402,9 +404,9 @@ def team_open_recommendations(user, today: dt.date | None = None) -> QuerySet[Re
         Recommendation.objects.filter(
             evaluation__team_id=user.team_id,
             evaluation__status=Status.RETURNED,
-            status=Recommendation.Status.OPEN,
+            status__in=Recommendation.ACTIVE_STATUSES,
         )
-        .select_related("evaluation")
+        .select_related("evaluation", "owner")
         .annotate(overdue_rank=overdue_first)
         .order_by("overdue_rank", F("due_date").asc(nulls_last=True), "pk")
     )
@@ -476,7 +478,7 @@ def revisit_previous_quarter(cycle: Cycle) -> str | None:
 def revisit_proposal(cycle: Cycle, today: dt.date | None = None) -> RevisitProposal:
     """Who this revisit cycle should revisit, from the children whose evaluation was returned
     in the previous quarter's trust-wide and service rounds: always those graded Inadequate
-    (the final grade, after moderation) or with a recommendation not done and past its due
+    (the final grade, after moderation) or with a recommendation still open or in progress past its due
     date; and of the others, the cycle's `revisit_share` (rounded up), drawn at random. The
     draw is seeded by the cycle, so the proposal is the same each time the page is opened.
     A child already in this cycle is not proposed again."""
@@ -485,7 +487,7 @@ def revisit_proposal(cycle: Cycle, today: dt.date | None = None) -> RevisitPropo
     if quarter is None:
         return RevisitProposal(cycle=cycle, previous_quarter=None, always=[], drawn=[], others=0)
     taken = {child_key(ref) for ref in cycle.evaluations.values_list("child_ref", flat=True)}
-    overdue = Q(recommendations__due_date__lt=today) & ~Q(recommendations__status=Recommendation.Status.DONE)
+    overdue = Q(recommendations__due_date__lt=today, recommendations__status__in=Recommendation.ACTIVE_STATUSES)
     evaluations = (
         Evaluation.objects.filter(cycle__quarter=quarter, cycle__type__in=REVISITED_TYPES, status=Status.RETURNED)
         .select_related("cycle", "team__service_area", "evaluator", "moderation")
@@ -957,3 +959,109 @@ def evaluators_needing_a_refresher(consistency: dict[str, list[ConsistencyRow]])
 
 def cycles_for_consistency() -> QuerySet[Cycle]:
     return Cycle.objects.order_by("-quarter", "type", "title")
+
+
+# --- The recommendations register ------------------------------------------------------------
+
+
+def recommendations_visible_to(user) -> QuerySet[Recommendation]:
+    """The register as this person may see it, with what its rows show: all of it for the
+    Practice Hub, leaders, moderators and administrators; a team manager their team's
+    returned evaluations' recommendations and those they own; anyone else those they own.
+    Drafts' recommendations are the evaluator's until the evaluation is returned."""
+    queryset = Recommendation.objects.select_related(
+        "evaluation__cycle", "evaluation__team__service_area", "owner"
+    ).filter(evaluation__status=Status.RETURNED)
+    if has_role(user, REGISTER_ROLES):
+        return queryset
+    scope = Q(owner_id=user.pk)
+    if is_team_manager(user) and user.team_id:
+        scope |= Q(evaluation__team_id=user.team_id)
+    return queryset.filter(scope)
+
+
+def recommendation_get_for_user(*, user, pk: int) -> Recommendation:
+    """One recommendation the user may see; another's is a 404."""
+    try:
+        return actions_for(user).get(pk=pk)
+    except Recommendation.DoesNotExist:
+        raise Http404("No such recommendation") from None
+
+
+def actions_for(user) -> QuerySet[Recommendation]:
+    """What a person may move along on their "my actions" page: those they own, and for a team
+    manager also those of their team's evaluations and those owned by their team's people;
+    for the Practice Hub and administrators, all (permissions.can_update_recommendation)."""
+    queryset = Recommendation.objects.select_related(
+        "evaluation__cycle", "evaluation__team__service_area", "owner"
+    ).filter(evaluation__status=Status.RETURNED)
+    if has_role(user, {Role.PRACTICE_HUB, Role.ADMINISTRATOR}):
+        return queryset
+    scope = Q(owner_id=user.pk)
+    if is_team_manager(user) and user.team_id:
+        scope |= Q(evaluation__team_id=user.team_id) | Q(owner__team_id=user.team_id)
+    return queryset.filter(scope)
+
+
+def my_actions(user, today: dt.date | None = None) -> QuerySet[Recommendation]:
+    """The "my actions" page: the person's own still-active recommendations (and, for a team
+    manager, their team's), overdue first, then soonest due."""
+    today = today or timezone.localdate()
+    overdue_first = Case(When(due_date__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
+    mine_first = Case(When(owner_id=user.pk, then=Value(0)), default=Value(1), output_field=IntegerField())
+    scope = Q(owner_id=user.pk)
+    if is_team_manager(user) and user.team_id:
+        scope |= Q(evaluation__team_id=user.team_id) | Q(owner__team_id=user.team_id)
+    return (
+        actions_for(user)
+        .filter(scope, status__in=Recommendation.ACTIVE_STATUSES)
+        .annotate(overdue_rank=overdue_first, mine_rank=mine_first)
+        .order_by("mine_rank", "overdue_rank", F("due_date").asc(nulls_last=True), "pk")
+    )
+
+
+def overdue_by_team(today: dt.date | None = None) -> list[dict]:
+    """The Practice Hub's home: per team with overdue recommendations, how many are overdue and
+    how many by more than 14 days; counted by the database, most overdue first."""
+    today = today or timezone.localdate()
+    long_ago = today - dt.timedelta(days=14)
+    return list(
+        Recommendation.objects.filter(
+            evaluation__status=Status.RETURNED,
+            status__in=Recommendation.ACTIVE_STATUSES,
+            due_date__lt=today,
+        )
+        .values("evaluation__team_id", "evaluation__team__name", "evaluation__team__service_area__name")
+        .annotate(overdue=Count("pk"), long_overdue=Count("pk", filter=Q(due_date__lt=long_ago)))
+        .order_by("-overdue", "evaluation__team__name")
+    )
+
+
+def unowned_recommendations() -> QuerySet[Recommendation]:
+    """Recommendations whose owner was typed as text that matched no account: the Practice Hub
+    sets their owner."""
+    return Recommendation.objects.filter(owner__isnull=True).exclude(owner_text="").select_related("evaluation")
+
+
+def owner_choices_for(team_id: int | None) -> list[tuple[str, list[tuple[int, str]]]]:
+    """The accounts a recommendation can be given to, grouped for a drop-down: the team's
+    managers and people first, then everyone else; active accounts only. One query."""
+    people = list(
+        User.objects.filter(is_active=True).only("pk", "first_name", "last_name", "username", "role", "team_id")
+    )
+    team = [person for person in people if team_id is not None and person.team_id == team_id]
+    team.sort(key=lambda person: (person.role != Role.TEAM_MANAGER, str(person).lower()))
+    others = sorted(
+        (person for person in people if team_id is None or person.team_id != team_id),
+        key=lambda person: str(person).lower(),
+    )
+    groups = []
+    if team:
+        groups.append(("This team", [(person.pk, _person_label(person)) for person in team]))
+    groups.append(("Everyone else" if team else "People", [(person.pk, _person_label(person)) for person in others]))
+    return groups
+
+
+def _person_label(person) -> str:
+    role = "team manager" if person.role == Role.TEAM_MANAGER else ""
+    return f"{person} ({role})" if role else str(person)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.urls import reverse
 from django.utils import timezone
@@ -35,6 +35,7 @@ from evaluations.models import (
     Recommendation,
     Respondent,
     RevisitFinding,
+    SentReminder,
     validate_revisit_of,
 )
 from evaluations.notifications import NotificationKind
@@ -42,6 +43,8 @@ from evaluations.permissions import (
     can_acknowledge_safeguarding_concern,
     can_be_moderated,
     can_change_confirmed_moderation,
+    can_manage_cycles,
+    can_update_recommendation,
 )
 from evaluations.selectors import evaluates
 from pqa.case_ids import child_key
@@ -482,7 +485,9 @@ def _replace_recommendations(evaluation: Evaluation, rows: Iterable[Mapping[str,
     changed = len(existing) > len(wanted)
     for index, row in enumerate(wanted):
         item = existing[index] if index < len(existing) else Recommendation(evaluation=evaluation)
-        values = {name: row.get(name) or ("" if name != "due_date" else None) for name in RECOMMENDATION_FIELDS}
+        values = {name: row.get(name) or ("" if name == "action" else None) for name in RECOMMENDATION_FIELDS}
+        if values["owner"] is not None and values["owner"].pk != item.owner_id:
+            _check_owner(values["owner"], field=f"recommendations-{index}-owner")
         # A draft's recommendation may still lack its action or owner: submit asks for them.
         changed |= _update_if_changed(
             item,
@@ -564,9 +569,9 @@ def evaluation_problems(evaluation: Evaluation) -> list[Problem]:
             problems.append(
                 Problem("recommendations", "action", f"Recommendation {index + 1}: enter the action", key=str(index))
             )
-        if not item.owner.strip():
+        if item.owner_id is None:
             problems.append(
-                Problem("recommendations", "owner", f"Recommendation {index + 1}: enter who owns it", key=str(index))
+                Problem("recommendations", "owner", f"Recommendation {index + 1}: choose who owns it", key=str(index))
             )
         if not item.due_date:
             problems.append(
@@ -592,8 +597,9 @@ def evaluation_submit(*, evaluation: Evaluation, actor: User, expected_version: 
     _attribute(locked, actor)
     locked.save()
     # A returned revisit closes the loop: what it found updates the recommendations it checked.
+    # (Whether it was done is recorded on each recommendation; its status stays its owner's.)
     for finding in locked.findings.select_related("recommendation"):
-        _record_finding_on_recommendation(
+        recommendation_record_revisit_finding(
             recommendation=finding.recommendation, found_done=finding.done == Answer.YES, actor=actor
         )
     return locked
@@ -763,14 +769,6 @@ def _finding_problems(evaluation: Evaluation) -> list[Problem]:
                 )
             )
     return problems
-
-
-def _record_finding_on_recommendation(*, recommendation: Recommendation, found_done: bool, actor: User) -> None:
-    # The register's service replaces this at merge: recommendation_record_revisit_finding(
-    # recommendation=..., found_done=..., actor=...) keeps whether a revisit found it done.
-    # Until then a recommendation a revisit found done is marked done, and nothing else changes.
-    if found_done and recommendation.status != Recommendation.Status.DONE:
-        recommendation_set_status(recommendation=recommendation, status=Recommendation.Status.DONE, actor=actor)
 
 
 # --- Moderation ---------------------------------------------------------------------------
@@ -1152,24 +1150,6 @@ def moderation_panel_create(
 # --- Recommendations ----------------------------------------------------------------------
 
 
-@transaction.atomic
-def recommendation_set_status(
-    *, recommendation: Recommendation, status: str, actor: User, expected_version: int | None = None
-) -> Recommendation:
-    """Mark a recommendation done, or open again. Refused if it changed since `expected_version`."""
-    locked = version_lock(Recommendation, recommendation.pk, expected_version)
-    if status not in Recommendation.Status.values:
-        raise ValidationError({"status": f"'{status}' is not a recommendation status"})
-    if locked.status == status:
-        return locked
-    _set_status(locked, status)
-    version_bump(locked)
-    _clean(locked, ["status", "completed_at"])
-    _attribute(locked, actor)
-    locked.save()
-    return locked
-
-
 # --- Safeguarding concerns ----------------------------------------------------------------
 
 
@@ -1197,14 +1177,7 @@ def safeguarding_concern_acknowledge(*, evaluation: Evaluation, actor: User) -> 
     return locked
 
 
-def _set_status(recommendation: Recommendation, status: str) -> None:
-    # When it was done is recorded, never typed; opened again, it is not done.
-    if recommendation.status != status:
-        recommendation.completed_at = timezone.now() if status == Recommendation.Status.DONE else None
-    recommendation.status = status
-
-
-RECOMMENDATION_ADMIN_FIELDS = (*RECOMMENDATION_FIELDS, "status")
+RECOMMENDATION_ADMIN_FIELDS = (*RECOMMENDATION_FIELDS, "status", "completed_on", "outcome_note", "tabled_on")
 
 
 def _recommendation_values(values: Mapping[str, object]) -> dict[str, object]:
@@ -1220,6 +1193,7 @@ def recommendation_add(*, evaluation: Evaluation, values: Mapping[str, object], 
     evaluator's own come with the draft)."""
     values = _recommendation_values(values)
     recommendation = Recommendation(evaluation=evaluation)
+    _check_owner(values.get("owner"))
     for name, value in values.items():
         if name != "status":
             setattr(recommendation, name, value)
@@ -1241,11 +1215,13 @@ def recommendation_update(
     locked = version_lock(Recommendation, recommendation.pk, expected_version)
     if all(getattr(locked, name) == value for name, value in values.items()):
         return locked
+    if "owner" in values and getattr(values["owner"], "pk", None) != locked.owner_id:
+        _check_owner(values["owner"])
     for name, value in values.items():
         if name != "status":
             setattr(locked, name, value)
     if "status" in values:
-        _set_status(locked, values["status"])
+        _set_status(locked, values["status"], keep_outcome=True)
     version_bump(locked)
     locked.full_clean()
     _attribute(locked, actor)
@@ -1259,6 +1235,229 @@ def recommendation_delete(*, recommendation: Recommendation, actor: User, expect
     locked = version_lock(Recommendation, recommendation.pk, expected_version)
     _attribute(locked, actor)
     locked.delete()
+
+
+# --- The recommendations register -----------------------------------------------------------
+
+
+def _check_owner(owner: User | None, *, field: str = "owner") -> None:
+    """An owner someone chooses must be an account that can sign in: a reminder to an account
+    nobody uses reaches nobody. (An import may name an account it creates inactive.)"""
+    if owner is not None and not owner.is_active:
+        raise ValidationError({field: "Choose an active account: this person cannot sign in to PQA"})
+
+
+def _set_status(recommendation: Recommendation, status: str, *, keep_outcome: bool = False) -> None:
+    # When the status last changed to done or not achieved is recorded, never typed; opened
+    # again, the note and date of the closing go (the history keeps them).
+    if status not in Recommendation.Status.values:
+        raise ValidationError({"status": f"'{status}' is not a recommendation status"})
+    closed = status in Recommendation.CLOSED_STATUSES
+    if recommendation.status != status:
+        recommendation.completed_at = timezone.now() if closed else None
+    if not closed and not keep_outcome:
+        recommendation.completed_on = None
+        recommendation.outcome_note = ""
+    recommendation.status = status
+
+
+UNCHANGED = object()
+
+
+@transaction.atomic
+def recommendation_set_status(
+    *,
+    recommendation: Recommendation,
+    status: str,
+    actor: User,
+    expected_version: int | None = None,
+    note: str = "",
+    completed_on: dt.date | None = None,
+    tabled_on=UNCHANGED,
+) -> Recommendation:
+    """Move a recommendation along: open, in progress, done (with a note of what was done and
+    the date) or not achieved (with the reason and the date); or open it again. Only its
+    owner, a team manager of its evaluation's team or of the owner's team, the Practice Hub
+    or an administrator may (permissions.can_update_recommendation). `tabled_on`, when given,
+    is the date it was tabled in supervision. Refused if it changed since `expected_version`
+    (ConcurrentEditError); a missing note or date is a ValidationError. No change, no new
+    version."""
+    # Locked alone: a row lock cannot reach the nullable side of a join (the owner).
+    locked = version_lock(Recommendation, recommendation.pk, None)
+    if not can_update_recommendation(actor, locked):
+        raise EvaluationError(
+            "Only the owner of this recommendation, their team manager or the Practice Hub can change it."
+        )
+    version_check(locked, expected_version)
+    wanted_note = (note or "").strip() if status in Recommendation.CLOSED_STATUSES else ""
+    wanted_on = completed_on if status in Recommendation.CLOSED_STATUSES else None
+    unchanged = (
+        locked.status == status
+        and locked.outcome_note == wanted_note
+        and locked.completed_on == wanted_on
+        and (tabled_on is UNCHANGED or locked.tabled_on == tabled_on)
+    )
+    if unchanged:
+        return locked
+    _set_status(locked, status)
+    if status in Recommendation.CLOSED_STATUSES:
+        locked.outcome_note = wanted_note
+        locked.completed_on = wanted_on
+    if tabled_on is not UNCHANGED:
+        locked.tabled_on = tabled_on
+    version_bump(locked)
+    _clean(locked, ["status", "outcome_note", "completed_on", "tabled_on"])
+    _attribute(locked, actor)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def recommendation_assign_owner(
+    *, recommendation: Recommendation, owner: User, actor: User, expected_version: int | None
+) -> Recommendation:
+    """Give a recommendation to another owner: the Practice Hub's (and an administrator's)
+    work, e.g. for an owner typed as text that matched no account. The owner must be an
+    active account. Refused if it changed since `expected_version`."""
+    if not can_manage_cycles(actor):
+        raise EvaluationError("Only the Practice Hub can give a recommendation to another owner.")
+    locked = version_lock(Recommendation, recommendation.pk, expected_version)
+    if locked.owner_id == owner.pk:
+        return locked
+    _check_owner(owner)
+    locked.owner = owner
+    version_bump(locked)
+    _attribute(locked, actor)
+    locked.save()
+    return locked
+
+
+@transaction.atomic
+def recommendation_record_revisit_finding(
+    *, recommendation: Recommendation, found_done: bool | None, actor: User, expected_version: int | None = None
+) -> Recommendation:
+    """Record what a revisit found: True when the recommendation was found done, False when
+    not, None to clear it. The only door to `revisit_found_done` (the revisit workflow calls
+    it). It does not change the status: the owner's account of it stays theirs, and the
+    register shows both. Refused if it changed since `expected_version`."""
+    if found_done is not None and not isinstance(found_done, bool):
+        raise ValidationError({"revisit_found_done": "Say whether the revisit found it done: yes, no or not known"})
+    locked = version_lock(Recommendation, recommendation.pk, expected_version)
+    if locked.revisit_found_done is found_done:
+        return locked
+    locked.revisit_found_done = found_done
+    version_bump(locked)
+    _attribute(locked, actor)
+    locked.save()
+    return locked
+
+
+@dataclass(frozen=True)
+class RemindersSent:
+    owners: int
+    team_managers: int
+
+    @property
+    def total(self) -> int:
+        return self.owners + self.team_managers
+
+    def __str__(self) -> str:
+        return f"sent {self.total} reminders ({self.owners} to owners, {self.team_managers} to team managers)"
+
+
+REMINDER_DAYS_AHEAD = 7
+ESCALATION_DAYS_OVERDUE = 14
+
+
+def _claim_reminder(*, person: User, kind: str, day: dt.date, count: int) -> bool:
+    # The unique (person, kind, day) row is the claim: a second run, even at the same moment,
+    # fails to insert it and sends nothing. The savepoint keeps the run's transaction usable.
+    try:
+        with transaction.atomic():
+            SentReminder.objects.create(person=person, kind=kind, day=day, recommendations=count)
+    except IntegrityError:
+        return False
+    return True
+
+
+REMINDER_LINES_SHOWN = 30
+
+
+def _reminder_lines(items: Sequence[Recommendation], today: dt.date) -> str:
+    # An e-mail people read, not an export: the most overdue first, a bounded list.
+    lines = []
+    for item in items[:REMINDER_LINES_SHOWN]:
+        days = (today - item.due_date).days
+        when = f"overdue by {days} day{'s' if days != 1 else ''}" if days > 0 else f"due {item.due_date:%d/%m/%Y}"
+        action = " ".join(item.action.split())
+        action = action if len(action) <= 100 else f"{action[:97]}..."
+        lines.append(f"- {item.evaluation.reference}, {when}: {action}")
+    if len(items) > REMINDER_LINES_SHOWN:
+        lines.append(f"- and {len(items) - REMINDER_LINES_SHOWN} more")
+    return "\n".join(lines)
+
+
+def reminders_send(*, today: dt.date | None = None) -> RemindersSent:
+    """The daily reminders (shared contract recommendations.md): each owner one e-mail listing
+    their open and in-progress recommendations due within 7 days or overdue; each team manager
+    one listing their team's recommendations overdue by more than 14 days. Through the outbox,
+    at most once per person, kind and day (SentReminder), so running it again for the same day
+    sends nothing. Only recommendations of returned evaluations: a draft's are not yet agreed."""
+    today = today or timezone.localdate()
+    active = Recommendation.objects.filter(
+        status__in=Recommendation.ACTIVE_STATUSES,
+        evaluation__status=Status.RETURNED,
+        due_date__isnull=False,
+    ).select_related("evaluation")
+    mine_url = absolute_url(reverse("evaluations:my_actions"))
+    owners = 0
+    by_owner: dict[int, list[Recommendation]] = {}
+    due_soon = active.filter(
+        due_date__lte=today + dt.timedelta(days=REMINDER_DAYS_AHEAD), owner__is_active=True
+    ).exclude(owner__email="")
+    for item in due_soon.select_related("owner").order_by("due_date", "pk"):
+        by_owner.setdefault(item.owner_id, []).append(item)
+    for items in by_owner.values():
+        owner = items[0].owner
+        with transaction.atomic():
+            if not _claim_reminder(person=owner, kind=SentReminder.Kind.OWNER, day=today, count=len(items)):
+                continue
+            notification_queue(
+                kind=NotificationKind.RECOMMENDATION_REMINDER,
+                recipients=[owner.email],
+                subject=f"PQA: {len(items)} recommendation{'s' if len(items) != 1 else ''} due or overdue",
+                body=(
+                    "These recommendations you own are due within a week or overdue:\n\n"
+                    f"{_reminder_lines(items, today)}\n\nUpdate them on your actions page: {mine_url}\n"
+                ),
+            )
+        owners += 1
+
+    managers = 0
+    by_team: dict[int, list[Recommendation]] = {}
+    long_overdue = active.filter(due_date__lt=today - dt.timedelta(days=ESCALATION_DAYS_OVERDUE))
+    for item in long_overdue.order_by("due_date", "pk"):
+        by_team.setdefault(item.evaluation.team_id, []).append(item)
+    team_managers = User.objects.filter(is_active=True, role=Role.TEAM_MANAGER, team_id__in=list(by_team)).exclude(
+        email=""
+    )
+    for manager in team_managers.order_by("pk"):
+        items = by_team[manager.team_id]
+        register_url = absolute_url(f"{reverse('evaluations:register')}?team={manager.team_id}&overdue=yes")
+        with transaction.atomic():
+            if not _claim_reminder(person=manager, kind=SentReminder.Kind.TEAM_MANAGER, day=today, count=len(items)):
+                continue
+            notification_queue(
+                kind=NotificationKind.RECOMMENDATION_ESCALATION,
+                recipients=[manager.email],
+                subject=f"PQA: {len(items)} of your team's recommendations overdue by more than two weeks",
+                body=(
+                    f"These recommendations of your team are overdue by more than {ESCALATION_DAYS_OVERDUE} days:\n\n"
+                    f"{_reminder_lines(items, today)}\n\nSee them and update them: {register_url}\n"
+                ),
+            )
+        managers += 1
+    return RemindersSent(owners=owners, team_managers=managers)
 
 
 __all__ = [
@@ -1293,9 +1492,12 @@ __all__ = [
     "moderation_sample_draw",
     "moderation_sample_remove",
     "recommendation_add",
+    "recommendation_assign_owner",
     "recommendation_delete",
+    "recommendation_record_revisit_finding",
     "recommendation_set_status",
     "recommendation_update",
+    "reminders_send",
     "revisits_allocate",
     "safeguarding_concern_acknowledge",
 ]

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from evaluations.views import conflicts, cycles, forms, imports, lists, moderation, revisits, safeguarding, team
+from evaluations.views import (
+    conflicts,
+    cycles,
+    forms,
+    imports,
+    lists,
+    moderation,
+    register,
+    revisits,
+    safeguarding,
+    team,
+)
 
 app_name = "evaluations"
 
@@ -40,6 +51,12 @@ urlpatterns = [
     path("moderation/<int:pk>/remove/", moderation.moderation_remove, name="moderation_remove"),
     path("cycles/<int:pk>/moderation/", moderation.cycle_moderation, name="cycle_moderation"),
     path("cycles/<int:pk>/moderation/panels/new/", moderation.panel_create, name="moderation_panel_create"),
+    # The recommendations register, "my actions" and the Practice Hub's home
+    path("recommendations/", register.register, name="register"),
+    path("recommendations/export.<str:format>", register.register_export, name="register_export"),
+    path("actions/", register.my_actions, name="my_actions"),
+    path("actions/<int:pk>/", register.action_update, name="action_update"),
+    path("hub/", register.hub_home, name="hub_home"),
     # History in (the Practice Hub)
     path("import/", imports.import_evaluations, name="import"),
 ]

@@ -12,9 +12,12 @@ GRADES = ("outstanding", "good", "good", "good", "requires_improvement", "inadeq
 ANSWERS = ("yes", "yes", "partly", "no")
 
 
-def answers(*, version: int, editor_token: str, pillars: tuple[str, ...] | list[str] = PILLARS) -> dict[str, str]:
+def answers(
+    *, version: int, editor_token: str, owner: str, pillars: tuple[str, ...] | list[str] = PILLARS
+) -> dict[str, str]:
     """A complete, valid sit-alongside form (as tests/evaluations/test_sit_alongside_form.py
-    form_data), with a recommendation so any overall grade may be submitted."""
+    form_data), with a recommendation so any overall grade may be submitted. `owner` is the
+    id of an account offered as the recommendation's owner (read off the page)."""
     yesterday = dt.date.today() - dt.timedelta(days=1)  # noqa: DTZ011 - a past day in any time zone
     grade = random.choice(GRADES)
     data = {
@@ -34,7 +37,7 @@ def answers(*, version: int, editor_token: str, pillars: tuple[str, ...] | list[
         "recommendations-MIN_NUM_FORMS": "0",
         "recommendations-MAX_NUM_FORMS": "20",
         "recommendations-0-action": "Update the chronology",
-        "recommendations-0-owner": "Team manager",
+        "recommendations-0-owner": owner,
         "recommendations-0-due_date": (yesterday + dt.timedelta(days=60)).isoformat(),
         "feedback-child-spoken_to": "yes",
         "feedback-child-understood_why": "yes",

@@ -44,6 +44,8 @@ WAIT_MIN, WAIT_MAX = (float(part) for part in os.environ.get("PQA_LOADTEST_WAIT"
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PILLAR_GRADE_INPUT = re.compile(r'name="pillar-([a-z_]+)-grade"')
+# The first account offered as a recommendation's owner (the options after "Choose who owns it").
+OWNER_OPTION = re.compile(r'name="recommendations-0-owner".*?<option value="(\d+)"', re.DOTALL)
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
 DETAIL_LINK = re.compile(r'href="/evaluations/(\d+)/"')
 JSON_LINK = re.compile(r'href="/pqa/distribution\.json\?quarter=([0-9]{4}-[0-9]{2}-Q[1-4])')
@@ -258,7 +260,13 @@ class EvaluatorUser(PQAUser):
             return
         editor_token = f"{self.username}-{pk}-{random.getrandbits(32):08x}"
         pillars = list(dict.fromkeys(PILLAR_GRADE_INPUT.findall(page.text)))
-        data = answers(version=int(version.group(1)), editor_token=editor_token, pillars=pillars)
+        owner = OWNER_OPTION.search(page.text)
+        data = answers(
+            version=int(version.group(1)),
+            editor_token=editor_token,
+            owner=owner.group(1) if owner else "",
+            pillars=pillars,
+        )
         headers = {"X-CSRFToken": token, "Referer": f"{self.host}{form_path}"}
 
         # Autosave while typing: everything but the overall grade. The recommendation is in the

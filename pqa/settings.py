@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "pqa.app_names.SignInLockoutsConfig",  # axes
     "django_otp",
     "pqa.app_names.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
+    "django_celery_beat",
     "pqa.apps.PQAConfig",
     "evaluations",
     "feedback",
@@ -277,7 +278,18 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-import-jobs": {"task": "pqa.tasks.sweep_import_jobs", "schedule": 60.0},
     # Expired sessions and old sign-in records (pqa.services.housekeeping_run), at a quiet hour.
     "housekeeping": {"task": "pqa.tasks.housekeeping", "schedule": crontab(hour=3, minute=17)},
+    # The recommendations register's daily reminders (shared contract recommendations.md),
+    # early enough to be read at the start of the working day.
+    "recommendation-reminders": {
+        "task": "evaluations.tasks.send_recommendation_reminders",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
+# Beat keeps its schedule in the database (django-celery-beat), so the times can be changed in
+# the admin without a deployment. The entries above are written into it each time beat starts
+# (DatabaseScheduler reads CELERY_BEAT_SCHEDULE), so they keep running; tasks added in the
+# admin run alongside them.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # --- Sessions and security ---------------------------------------------------
 # Idle timeout: a session ends 30 minutes after the last request. Every request (an autosave

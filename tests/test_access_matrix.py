@@ -116,6 +116,18 @@ EXPECTATIONS = {
     # A background import: the person who started it (here the Practice Hub) and administrators.
     "import_job": ("get", "import_job", only(HUB)),
     "import_job_status": ("get", "import_job", only(HUB)),
+    # The recommendations register: all of it for those who read everything, their team's part
+    # for a team manager; "my actions" for everyone (an owner can be anyone); an action is
+    # updated by its owner, their team's manager and the Practice Hub; the Practice Hub's home.
+    "evaluations:register": ("get", None, only(READ_ALL | {Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER})),
+    "evaluations:register_export": (
+        "get",
+        "export_format",
+        only(READ_ALL | {Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER}),
+    ),
+    "evaluations:my_actions": ("get", None, everyone()),
+    "evaluations:action_update": ("get", "recommendation", only(HUB | {OWNER, Role.TEAM_MANAGER.value})),
+    "evaluations:hub_home": ("get", None, only(HUB)),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
     # The KPI scorecard: read with the reports; values entered by the Practice Hub (and administrators).
@@ -192,6 +204,9 @@ def world(db):
         rationale="Agreed.",
     )
     import_job = ImportJob.objects.create(importer="evaluations", user=people[Role.PRACTICE_HUB.value])
+    recommendation = returned.recommendations.create(
+        action="Update the chronology", owner=people[OWNER], due_date=dt.date(2025, 7, 1)
+    )
     return {
         "people": people,
         "import_job": import_job.pk,
@@ -203,6 +218,8 @@ def world(db):
         "indicator": "KPI01",  # loaded by the migrations
         "sampled": sampled.pk,
         "confirmed": confirmed.pk,
+        "recommendation": recommendation.pk,
+        "export_format": "xlsx",
     }
 
 

@@ -69,7 +69,7 @@ def records(db, team, evaluator, moderator):
     )
     EvaluationFeedback.objects.create(evaluation=evaluation, respondent=Respondent.CHILD, spoken_to=True, quote="Fine.")
     recommendation = Recommendation.objects.create(
-        evaluation=evaluation, action="Update the chronology.", owner="Team manager", due_date=dt.date(2025, 6, 1)
+        evaluation=evaluation, action="Update the chronology.", owner_text="Team manager", due_date=dt.date(2025, 6, 1)
     )
     moderation = services.moderation_record(evaluation=evaluation, moderated_grade=Grade.GOOD, moderator=moderator)
     notification = Notification.objects.create(
@@ -635,6 +635,10 @@ def test_marking_a_recommendation_done_in_the_admin_records_when(admin_for, reco
     recommendation = records[Recommendation]
     url, data = open_change_page(admin_for, recommendation)
     data["status"] = Recommendation.Status.DONE
+    refused = admin_for.post(url, data)
+    assert refused.status_code == 200
+    assert "Enter what was done" in refused.content.decode()
+    data.update({"outcome_note": "Chronology brought up to date.", "completed_on": "2025-06-20"})
     assert admin_for.post(url, data).status_code == 302
     recommendation.refresh_from_db()
     assert (recommendation.status, recommendation.version) == (Recommendation.Status.DONE, 2)

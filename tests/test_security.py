@@ -337,7 +337,7 @@ def test_the_practice_hub_sets_up_two_factor_at_first_sign_in(client, practice_h
     device.refresh_from_db()
     device.throttle_reset()  # a wrong code makes the next try wait a second; a person would
     response = client.post("/accounts/two-factor/setup/", {"code": current_code(device), "next": "/"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("evaluations:cycle_list")
+    assert response.redirect_chain[-1][0] == reverse("evaluations:hub_home")  # the Practice Hub's home
     assert response.status_code == 200
     assert "Two-factor authentication is set up" in response.content.decode()
     assert client.cookies[django_settings.SESSION_COOKIE_NAME].value != session_before

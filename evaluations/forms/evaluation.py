@@ -4,6 +4,7 @@ may be saved at any point; completeness is the submit service's rule (evaluation
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from django import forms
@@ -21,8 +22,10 @@ from evaluations.models import (
     Pillar,
     Respondent,
 )
+from evaluations.selectors import owner_choices_for
 from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, FINDING_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
 from pqa.forms import DateField, example_date_hint
+from pqa.models import User
 from pqa.text_limits import too_long_message
 
 
@@ -153,7 +156,16 @@ class FeedbackForm(forms.Form):
 
 class RecommendationForm(forms.Form):
     action = _text("Action", "What needs to happen, for the child.", rows=2, limit=("Recommendation", "action"))
-    owner = forms.CharField(required=False, max_length=120, label="Owner", help_text="Who will do it.")
+    # An account, not a name: the register, "my actions" and the reminders reach the person.
+    # The options are drawn once per page (SitAlongsideForms.build); validation reads the queryset.
+    owner = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True),
+        required=False,
+        label="Owner",
+        help_text="Who will do it. The team's managers and people are listed first.",
+        empty_label="Choose who owns it",
+        widget=forms.Select(attrs={"class": "govuk-select"}),
+    )
     due_date = DateField(label="Due date", help_text=example_date_hint(days_from_today=28))
 
 
@@ -195,7 +207,7 @@ class SitAlongsideForms:
         pillars = {item.pillar: item for item in evaluation.pillar_grades.all()} if drawn else {}
         feedback = {item.respondent: item for item in evaluation.feedback_gathered.all()} if drawn else {}
         recommendations = [
-            {name: getattr(item, name) for name in RECOMMENDATION_FIELDS}
+            {"action": item.action, "owner": item.owner_id, "due_date": item.due_date}
             for item in (evaluation.recommendations.all() if drawn else [])
         ]
         pillar_forms = []
@@ -223,15 +235,20 @@ class SitAlongsideForms:
                 )
         # Always offer two empty rows after those already written.
         formset_class = forms.formset_factory(RecommendationForm, extra=2, max_num=20, absolute_max=20)
+        recommendation_forms = formset_class(
+            data, initial=None if data is not None else recommendations, prefix="recommendations"
+        )
+        # Drawn only when the page is (an autosave renders none), and then once for every row.
+        owners = functools.cache(lambda: [("", "Choose who owns it"), *owner_choices_for(evaluation.team_id)])
+        for row in recommendation_forms.forms:
+            row.fields["owner"].widget.choices = owners
         return cls(
             evaluation_form=EvaluationForm(data, instance=evaluation, initial={"version": evaluation.version}),
             pillar_forms=pillar_forms,
             feedback_forms=feedback_forms,
             # A posted page says what every row holds now: compared with the rows saved since the
             # page was drawn, an unchanged row would look empty and be dropped.
-            recommendations=formset_class(
-                data, initial=None if data is not None else recommendations, prefix="recommendations"
-            ),
+            recommendations=recommendation_forms,
             original=original,
             finding_forms=finding_forms,
         )

@@ -30,7 +30,10 @@ def revisit(transactional_db):
     )
     for action in ("Bring the chronology up to date.", "Contact the child's father and include him in the plan."):
         Recommendation.objects.create(
-            evaluation=original, action=action, owner="Team manager", due_date=dt.date.today() - dt.timedelta(days=5)
+            evaluation=original,
+            action=action,
+            owner_text="Team manager",
+            due_date=dt.date.today() - dt.timedelta(days=5),
         )
     cycle = CycleFactory(quarter="2025-26-Q2", type=CycleType.REVISIT, title="")
     return services.revisits_allocate(

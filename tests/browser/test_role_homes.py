@@ -24,7 +24,7 @@ WIDTHS = (1280, 390)
 HOMES = {
     Role.EVALUATOR: ("eve", "My evaluations", "My evaluations"),
     Role.MODERATOR: ("mo", "Moderation", "Moderation"),  # their queue
-    Role.PRACTICE_HUB: ("hub", "Cycles", "Cycles"),
+    Role.PRACTICE_HUB: ("hub", "Practice Hub", "Overview"),  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: ("tom", "CiC Team 1", "Your team"),
     Role.CUSTOMER_RELATIONS: ("cara", "Your PQA", None),
     Role.LEADER: ("lee", "Grade distribution", "Grade distribution"),
@@ -63,7 +63,7 @@ def world(transactional_db):
         Recommendation.objects.create(
             evaluation=done,
             action="Update the child's plan with the views the child gave at the visit.",
-            owner="Team manager",
+            owner_text="Team manager",
             due_date=dt.date.today() + dt.timedelta(days=index * 7 - 10),
         )
     Moderation.objects.create(

@@ -329,14 +329,20 @@ def test_a_second_recommendation_status_change_from_a_stale_version_is_refused_a
 ):
     evaluation = completed_evaluation(evaluator=evaluator, grade=Grade.REQUIRES_IMPROVEMENT)
     recommendation = Recommendation.objects.create(
-        evaluation=evaluation, action="Update the chronology", owner="Team manager"
+        evaluation=evaluation, action="Update the chronology", owner=team_manager
     )
     services.recommendation_set_status(
-        recommendation=recommendation, status=Recommendation.Status.DONE, actor=team_manager, expected_version=1
+        recommendation=recommendation,
+        status=Recommendation.Status.IN_PROGRESS,
+        actor=team_manager,
+        expected_version=1,
     )
     with pytest.raises(services.ConcurrentEditError) as refused:
         services.recommendation_set_status(
-            recommendation=recommendation, status=Recommendation.Status.DONE, actor=practice_hub, expected_version=1
+            recommendation=recommendation,
+            status=Recommendation.Status.IN_PROGRESS,
+            actor=practice_hub,
+            expected_version=1,
         )
     assert refused.value.current_version == 2
     recommendation.refresh_from_db()

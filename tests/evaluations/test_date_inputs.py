@@ -59,7 +59,7 @@ def test_a_date_typed_as_day_month_and_year_is_saved_and_shown_back(client_for, 
         evaluation_date="2025-05-01",
         **{
             "recommendations-0-action": "Update the chronology",
-            "recommendations-0-owner": "Team manager",
+            "recommendations-0-owner": evaluator.pk,
             "recommendations-0-due_date": "2025-07-01",
         },
     )
@@ -88,7 +88,7 @@ def test_a_half_typed_date_says_what_is_missing_and_the_summary_links_to_the_day
 def test_an_impossible_recommendation_due_date_is_refused_by_name(client_for, evaluator, allocated):
     data = form_data(
         allocated,
-        **{"recommendations-0-action": "Visit", "recommendations-0-owner": "SW"},
+        **{"recommendations-0-action": "Visit", "recommendations-0-owner": evaluator.pk},
         **as_date_inputs({"recommendations-0-due_date": ""}),
     )
     data.update(

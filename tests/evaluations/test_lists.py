@@ -71,11 +71,11 @@ def test_my_evaluations_runs_the_same_number_of_queries_for_2_or_20(client_for, 
 def test_an_evaluation_page_runs_the_same_number_of_queries_with_more_recommendations(client_for, leader):
     client = client_for(leader)
     evaluation = completed_evaluation(grade=Grade.REQUIRES_IMPROVEMENT)
-    evaluation.recommendations.create(action="One", owner="TM")
+    evaluation.recommendations.create(action="One", owner_text="TM")
     url = reverse("evaluations:detail", args=[evaluation.pk])
     one = query_count(client, url)
     for index in range(9):
-        evaluation.recommendations.create(action=f"More {index}", owner="TM")
+        evaluation.recommendations.create(action=f"More {index}", owner_text="TM")
     assert query_count(client, url) == one
 
 

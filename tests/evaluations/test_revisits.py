@@ -39,7 +39,7 @@ def returned(cycle, *, grade=Grade.GOOD, due_dates=(), done=(), **kwargs) -> Eva
         Recommendation.objects.create(
             evaluation=evaluation,
             action=f"Action {index + 1} for {evaluation.child_ref}",
-            owner="Team manager",
+            owner_text="Team manager",
             due_date=due,
             status=Recommendation.Status.DONE if index in done else Recommendation.Status.OPEN,
         )
@@ -294,7 +294,9 @@ def test_a_finding_note_is_kept_to_600_characters(client_for, evaluator, origina
     assert "What you found (optional) must be 600 characters or less" in response.text
 
 
-def test_returning_a_revisit_marks_the_recommendations_it_found_done_as_done(client_for, evaluator, original, revisit):
+def test_returning_a_revisit_records_on_each_recommendation_whether_it_was_found_done(
+    client_for, evaluator, original, revisit
+):
     data = form_data(
         revisit, submit="1", **finding_data(original, [("yes", "yes"), ("partly", "partly"), ("no", "no")])
     )
@@ -302,8 +304,9 @@ def test_returning_a_revisit_marks_the_recommendations_it_found_done_as_done(cli
     assert response.status_code == 302, response.text
     revisit.refresh_from_db()
     assert revisit.status == Evaluation.Status.RETURNED
-    statuses = list(original.recommendations.order_by("pk").values_list("status", flat=True))
-    assert statuses == [Recommendation.Status.DONE, Recommendation.Status.OPEN, Recommendation.Status.OPEN]
+    found = list(original.recommendations.order_by("pk").values_list("revisit_found_done", "status"))
+    # What the revisit found is recorded beside the owner's own status, which stays theirs.
+    assert found == [(True, "open"), (False, "open"), (False, "open")]
     done = original.recommendations.order_by("pk").first()
     assert done.history.first().history_user == evaluator
     detail = client_for(evaluator).get(reverse("evaluations:detail", args=[revisit.pk]))

@@ -1,5 +1,7 @@
 """The evaluation workflow services: states, concurrency and history."""
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -109,9 +111,9 @@ def test_a_pillar_grade_not_in_the_scale_is_refused_by_the_name_its_form_posts(e
 def test_a_draft_may_keep_a_recommendation_still_without_its_action(evaluator):
     evaluation = EvaluationFactory(evaluator=evaluator)
     saved = services.evaluation_save_draft(
-        evaluation=evaluation, actor=evaluator, expected_version=1, fields={}, recommendations=[{"owner": "Manager"}]
+        evaluation=evaluation, actor=evaluator, expected_version=1, fields={}, recommendations=[{"owner": evaluator}]
     )
-    assert list(saved.recommendations.values_list("action", "owner")) == [("", "Manager")]
+    assert list(saved.recommendations.values_list("action", "owner")) == [("", evaluator.pk)]
 
 
 @pytest.mark.parametrize(
@@ -167,10 +169,14 @@ def test_only_a_returned_evaluation_can_be_moderated(evaluator, moderator):
 
 
 def test_a_recommendation_marked_done_records_when(team_manager):
-    recommendation = Recommendation.objects.create(evaluation=completed_evaluation(), action="Visit", owner="TM")
+    recommendation = Recommendation.objects.create(evaluation=completed_evaluation(), action="Visit", owner_text="TM")
     done = services.recommendation_update(
         recommendation=recommendation,
-        values={"status": Recommendation.Status.DONE},
+        values={
+            "status": Recommendation.Status.DONE,
+            "completed_on": dt.date(2025, 6, 1),
+            "outcome_note": "Chronology updated.",
+        },
         actor=team_manager,
         expected_version=1,
     )

@@ -162,7 +162,7 @@ def test_requires_improvement_cannot_be_submitted_without_a_recommendation(clien
         {
             "version": Evaluation.objects.get(pk=evaluation.pk).version,
             "recommendations-0-action": "Update the chronology",
-            "recommendations-0-owner": "Team manager",
+            "recommendations-0-owner": evaluator.pk,
             **as_date_inputs({"recommendations-0-due_date": "2025-07-01"}),
         }
     )
@@ -302,7 +302,7 @@ def test_submitted_grades_are_stored_per_pillar(client_for, evaluator, evaluatio
     data.update(
         {
             "recommendations-0-action": "Monthly supervision",
-            "recommendations-0-owner": "TM",
+            "recommendations-0-owner": evaluator.pk,
             **as_date_inputs({"recommendations-0-due_date": "2025-08-01"}),
         }
     )
@@ -344,7 +344,7 @@ def test_a_recommendation_saved_by_autosave_is_kept_when_the_same_page_is_submit
         overall_grade="requires_improvement",
         **{
             "recommendations-0-action": "Update the chronology",
-            "recommendations-0-owner": "Team manager",
+            "recommendations-0-owner": evaluator.pk,
             **as_date_inputs({"recommendations-0-due_date": "2025-07-01"}),
         },
     )

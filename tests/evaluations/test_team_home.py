@@ -23,7 +23,7 @@ def recommendation(evaluation, action, due_in_days=None, status=Recommendation.S
     return Recommendation.objects.create(
         evaluation=evaluation,
         action=action,
-        owner="Team manager",
+        owner_text="Team manager",
         due_date=TODAY + dt.timedelta(days=due_in_days) if due_in_days is not None else None,
         status=status,
     )

@@ -61,12 +61,13 @@ saved = ev.evaluation_save_draft(
              for p in Pillar.values},
     feedback={Respondent.CHILD: {"spoken_to": True, "understood_why": "yes", "quote": "She listens to me."}},
     recommendations=[
-        {"action": "Update the chronology", "owner": "Team manager", "due_date": dt.date(2025, 7, 1)},
-        {"action": "Visit within 10 days", "owner": "Social worker", "due_date": dt.date(2025, 6, 1)}])
+        {"action": "Update the chronology", "owner": manager, "due_date": dt.date(2025, 7, 1)},
+        {"action": "Visit within 10 days", "owner": evaluator, "due_date": dt.date(2025, 6, 1)}])
 ev.evaluation_submit(evaluation=saved, actor=evaluator, expected_version=saved.version)
 ev.moderation_record(evaluation=first, moderated_grade=Grade.GOOD, moderator=moderator, rationale="Strong work.")
 ev.recommendation_set_status(recommendation=first.recommendations.order_by("pk").first(),
-                             status=Recommendation.Status.DONE, actor=manager, expected_version=1)
+                             status=Recommendation.Status.DONE, actor=manager, expected_version=1,
+                             note="Chronology updated.", completed_on=dt.date(2025, 6, 20))
 ev.evaluation_save_draft(evaluation=second, actor=evaluator, expected_version=1, fields={"strengths": "Drafting"})
 try:
     ev.evaluation_save_draft(evaluation=second, actor=evaluator, expected_version=1, editor_token="tab-b",

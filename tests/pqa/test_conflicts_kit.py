@@ -18,14 +18,14 @@ from tests.factories import completed_evaluation
 
 pytestmark = pytest.mark.django_db
 
-FIELDS = ("action", "owner")
+FIELDS = ("action", "outcome_note")
 
 
 class RecommendationEditForm(forms.Form):
     # Nothing required here: what the model refuses, its service refuses.
     version = forms.IntegerField(widget=forms.HiddenInput)
     action = forms.CharField(required=False, label="Action")
-    owner = forms.CharField(required=False, label="Owner")
+    outcome_note = forms.CharField(required=False, label="Note")
 
 
 def build(recommendation, data):
@@ -63,7 +63,9 @@ def request_as(user, method="get", data=None, path="/recommendations/not-saved/"
 def refused(team_manager, practice_hub):
     """Both open version 1; the Practice Hub saves first; the team manager's save is refused and kept."""
     recommendation = Recommendation.objects.create(
-        evaluation=completed_evaluation(grade=Grade.REQUIRES_IMPROVEMENT), action="Update the chronology", owner="TM"
+        evaluation=completed_evaluation(grade=Grade.REQUIRES_IMPROVEMENT),
+        action="Update the chronology",
+        owner_text="TM",
     )
     services.recommendation_update(
         recommendation=recommendation,
@@ -71,7 +73,7 @@ def refused(team_manager, practice_hub):
         actor=practice_hub,
         expected_version=1,
     )
-    mine = {"version": "1", "action": "Update the chronology with the family", "owner": "TM"}
+    mine = {"version": "1", "action": "Update the chronology with the family", "outcome_note": ""}
     with pytest.raises(ConcurrentEditError) as error:
         services.recommendation_update(
             recommendation=recommendation, values={"action": mine["action"]}, actor=team_manager, expected_version=1

@@ -85,11 +85,13 @@ def test_the_core_templates_name_no_app_url():
 # --- Menus and homes per role -----------------------------------------------------------------
 
 MENUS = {
-    Role.EVALUATOR: ["My evaluations", "Evaluations", "Two-factor authentication"],
+    Role.EVALUATOR: ["My evaluations", "My actions", "Evaluations", "Two-factor authentication"],
     Role.MODERATOR: [
         "My evaluations",
+        "My actions",
         "Moderation",
         "Evaluations",
+        "Recommendations",
         "Moderation consistency",
         "Revisits",
         "Grade distribution",
@@ -97,10 +99,13 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.PRACTICE_HUB: [
+        "Overview",
         "My evaluations",
+        "My actions",
         "Moderation",
         "Evaluations",
         "Safeguarding concerns",
+        "Recommendations",
         "Cycles",
         "Moderation consistency",
         "Import",
@@ -112,13 +117,17 @@ MENUS = {
     Role.TEAM_MANAGER: [
         "Your team",
         "My evaluations",
+        "My actions",
         "Evaluations",
         "Safeguarding concerns",
+        "Recommendations",
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
     Role.LEADER: [
+        "My actions",
         "Evaluations",
+        "Recommendations",
         "Moderation consistency",
         "Revisits",
         "Grade distribution",
@@ -127,6 +136,7 @@ MENUS = {
     ],
     Role.ADMINISTRATOR: [
         "Evaluations",
+        "Recommendations",
         "Cycles",
         "Moderation consistency",
         "Import",
@@ -140,7 +150,7 @@ MENUS = {
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",
     Role.MODERATOR: "/evaluations/moderation/",  # their queue
-    Role.PRACTICE_HUB: "/evaluations/cycles/",
+    Role.PRACTICE_HUB: "/evaluations/hub/",  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: "/evaluations/team/",
     Role.CUSTOMER_RELATIONS: "/your-pqa/",  # no app serves them yet
     Role.LEADER: "/pqa/distribution/",
@@ -296,6 +306,8 @@ def test_the_notification_kinds_are_those_the_apps_registered():
         "allocation": "Evaluation allocated",
         "safeguarding_concern": "Safeguarding concern",
         "moderation_confirmed": "Moderation confirmed",
+        "recommendation_reminder": "Recommendations due or overdue",
+        "recommendation_escalation": "Team's recommendations long overdue",
         "other": "Other",
     }
 
