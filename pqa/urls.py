@@ -18,6 +18,8 @@ urlpatterns = [
     path("accounts/session/", views.session_ping, name="session_ping"),
     path("accounts/two-factor/", two_factor.verify, name="two_factor"),
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+    path("accounts/two-factor/recovery/", two_factor.recovery, name="two_factor_recovery"),
+    path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),

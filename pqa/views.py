@@ -12,7 +12,7 @@ from pqa.audit import lockout_username
 from pqa.demo import DEMO_PASSWORD
 from pqa.forms import SignInForm
 from pqa.models import Role, User
-from pqa.permissions import role_of, role_requires_two_factor
+from pqa.permissions import role_of
 from pqa.sessions import session_seconds_left
 
 
@@ -61,14 +61,11 @@ class PQALoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         if settings.DEBUG:
             # Demo accounts are listed in debug mode only, never in production.
-            accounts = list(
+            context["demo_accounts"] = list(
                 User.objects.filter(is_active=True, username__startswith="demo-")
                 .select_related("team")
                 .order_by("role", "username")
             )
-            for account in accounts:
-                account.needs_code = role_requires_two_factor(account)
-            context["demo_accounts"] = accounts
             context["demo_password"] = DEMO_PASSWORD
         return context
 

@@ -141,6 +141,19 @@ def test_written_through_the_services_with_history(loaded):
     assert evaluation.history.filter(history_user=evaluation.evaluator).exists()
 
 
+def test_every_demo_account_has_the_demo_authenticator_even_when_loaded_before(loaded):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from pqa.demo import DEMO_DEVICE_NAME
+
+    demo_users = User.objects.filter(username__startswith="demo-")
+    assert all(TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).exists() for user in demo_users)
+    # Demo data loaded when only some roles needed a second factor: loading again gives the rest one.
+    TOTPDevice.objects.filter(user__role=Role.LEADER).delete()
+    call_command("load_demo", force=True, stdout=StringIO())
+    assert TOTPDevice.objects.filter(user__username="demo-leader", name=DEMO_DEVICE_NAME, confirmed=True).count() == 1
+
+
 def test_running_twice_adds_nothing(loaded):
     counts = [
         model.objects.count() for model in (User, ServiceArea, Team, Cycle, Evaluation, Moderation, Recommendation)
