@@ -13,7 +13,7 @@ from pqa.demo import DEMO_PASSWORD
 from pqa.forms import SignInForm
 from pqa.models import Role, User
 from pqa.permissions import role_of
-from pqa.sessions import session_seconds_left
+from pqa.sessions import session_end_kind, session_seconds_left
 
 
 def home(request):
@@ -44,7 +44,13 @@ def session_ping(request):
     # IdleTimeoutMiddleware has already started the period again if it was a minute old (the
     # warning comes two minutes before the end, so it always is); no write of its own, so it
     # stays the cheapest signed-in page.
-    return JsonResponse({"ok": True, "expires_in": session_seconds_left(request.session)})
+    return JsonResponse(
+        {
+            "ok": True,
+            "expires_in": session_seconds_left(request.session),
+            "ends": session_end_kind(request.session),
+        }
+    )
 
 
 @login_not_required
