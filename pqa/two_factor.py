@@ -123,14 +123,21 @@ def _verified(request, device: TOTPDevice) -> None:
     otp_login(request, device)
 
 
-def _throttle_message(device: TOTPDevice) -> str | None:
-    allowed, details = device.verify_is_allowed()
-    if allowed:
-        return None
-    until = (details or {}).get("locked_until")
-    if until is not None:
-        return f"Too many wrong codes. Wait until {until.astimezone().strftime('%H:%M:%S')} and try again"
-    return "Too many wrong codes. Wait a minute and try again"
+def _throttle_message(*devices) -> str | None:
+    """Why no code may be tried now, if so. Given the person's app and recovery devices, so
+    wrong app codes also hold back recovery codes and the other way round: switching between
+    them gives a guesser no more tries."""
+    for device in devices:
+        if device is None:
+            continue
+        allowed, details = device.verify_is_allowed()
+        if allowed:
+            continue
+        until = (details or {}).get("locked_until")
+        if until is not None:
+            return f"Too many wrong codes. Wait until {until.astimezone().strftime('%H:%M:%S')} and try again"
+        return "Too many wrong codes. Wait a minute and try again"
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -143,7 +150,7 @@ def verify(request):
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttled = _throttle_message(device)
+        throttled = _throttle_message(device, recovery_device(request.user))
         if throttled:
             form.add_error("code", throttled)
         elif device.verify_token(form.cleaned_data["code"]):
@@ -276,7 +283,7 @@ def recovery(request):
     device = recovery_device(request.user)
     form = RecoveryCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttled = _throttle_message(device) if device is not None else None
+        throttled = _throttle_message(device, confirmed_device(request.user))
         if throttled:
             form.add_error("code", throttled)
         elif device is not None and services.two_factor_recovery_code_use(

@@ -188,3 +188,12 @@ def test_an_administrators_reset_removes_the_recovery_codes_too(client, manager,
     assert not RecoveryCode.objects.filter(device__user=manager).exists()
     browser = password_only(manager)
     assert browser.post(RECOVERY, {"code": codes[0]})["Location"].startswith("/accounts/two-factor/setup/")
+
+
+def test_switching_between_app_and_recovery_codes_gives_a_guesser_no_more_tries(manager, codes):
+    browser = password_only(manager)
+    browser.post("/accounts/two-factor/", {"code": "000000"})
+    assert "Too many wrong codes" in browser.post(RECOVERY, {"code": codes[0]}).content.decode()
+    TOTPDevice.objects.filter(user=manager).update(throttling_failure_count=0)
+    browser.post(RECOVERY, {"code": "aaaa-bbbb-cccc-dddd"})
+    assert "Too many wrong codes" in browser.post("/accounts/two-factor/", {"code": "123456"}).content.decode()
