@@ -121,6 +121,7 @@ def test_the_team_manager_acknowledges_a_concern_from_their_home(
     expect(page.get_by_text(re.compile("You acknowledged the safeguarding concern in"))).to_be_visible()
     expect(page.get_by_text("No safeguarding concern is waiting for you to acknowledge.")).to_be_visible()
 
+    page.get_by_role("button", name="Menu").click()  # at 390 px the menu folds behind its button
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Safeguarding concerns").click()
     expect(page.get_by_role("heading", level=1, name="Safeguarding concerns")).to_be_visible()
     expect(page.get_by_text("by Eve Tester")).to_be_visible()  # who reported it
