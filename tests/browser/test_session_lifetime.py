@@ -52,3 +52,28 @@ def test_the_absolute_lifetime_ends_a_busy_session_and_the_typing_comes_back(
     sign_in_again(page, evaluation.evaluator)
     expect(page.locator("#id_strengths")).to_have_value("Knows the child")
     assert csp_violations == []
+
+
+def test_stay_signed_in_near_the_absolute_end_turns_the_warning_into_one_that_says_why(
+    page: Page,
+    live_server,
+    evaluation,  # noqa: F811
+    settings,
+    csp_violations,
+):
+    """The idle end comes first, so the warning offers to stay; staying buys time only up to
+    the absolute end, and then the warning says why and offers no way to stay."""
+    settings.SESSION_COOKIE_AGE = 14
+    settings.PQA_SESSION_MAX_SECONDS = 22
+    settings.PQA_SESSION_WARNING_SECONDS = 5
+    sign_in(page, live_server.url, "eve")
+    warning = page.get_by_role("alertdialog", name="You are about to be signed out")
+    expect(warning).to_be_visible(timeout=16_000)
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()  # the time bought, up to the absolute end
+    expect(warning).to_be_visible(timeout=20_000)
+    expect(warning).to_contain_text("because you signed in 22 seconds ago; your typing is kept", timeout=10_000)
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_hidden()
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
+    assert csp_violations == []

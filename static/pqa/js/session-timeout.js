@@ -44,8 +44,16 @@
 
   function extend(seconds, ends) {
     if (ends) absolute = ends === "absolute";
-    if (absolute && warned) return;  // the warning of the end that cannot move stays answered
     var next = Date.now() + seconds * 1000;
+    if (absolute) {
+      // The end that cannot move: count to it. "Stay signed in" bought time up to it, or no
+      // time worth the name: then the warning stays, now saying why and offering no way to stay.
+      deadline = next;
+      share();
+      if (warned && seconds <= warnBefore) warn();
+      else hideWarning();
+      return;
+    }
     if (next > deadline) {
       deadline = next;
       share();
@@ -67,7 +75,7 @@
     absoluteText.hidden = !absolute;
     stayButton.hidden = absolute;
     closeButton.hidden = !absolute;
-    dialog.showModal();
+    if (!dialog.open) dialog.showModal();
     (absolute ? closeButton : stayButton).focus();
   }
 
