@@ -8,10 +8,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations.models import Cycle, CycleType, Evaluation, Grade, Moderation, Recommendation
 from evaluations.selectors import overdue
-from pqa.demo import DEMO_PASSWORD
+from pqa.demo import DEMO_DEVICE_NAME, DEMO_PASSWORD
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter
 
@@ -142,10 +143,6 @@ def test_written_through_the_services_with_history(loaded):
 
 
 def test_every_demo_account_has_the_demo_authenticator_even_when_loaded_before(loaded):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    from pqa.demo import DEMO_DEVICE_NAME
-
     demo_users = User.objects.filter(username__startswith="demo-")
     assert all(TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).exists() for user in demo_users)
     # Demo data loaded when only some roles needed a second factor: loading again gives the rest one.
