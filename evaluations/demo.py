@@ -285,6 +285,7 @@ def demo_is_loaded() -> bool:
 def demo_load(*, today: dt.date | None = None, seed: int = DEMO_SEED) -> Summary:
     """Load the demo once; a second call finds the marker account and adds nothing."""
     if demo_is_loaded():
+        _give_demo_authenticators()
         return Summary(already_loaded=True)
     today = today or timezone.localdate()
     rng = random.Random(seed)  # repeatable demo data from a seed, never a secret  # nosec B311
@@ -336,9 +337,18 @@ def _create_people(teams: dict[tuple[str, str], Team], summary: Summary) -> dict
         )
         summary.users += created
         people[person.username] = user
-        if created and role_requires_two_factor(user):
-            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
+    _give_demo_authenticators()
     return people
+
+
+def _give_demo_authenticators() -> None:
+    """Every role needs a second factor: each demo account without an authenticator gets the
+    demo one, whose code the code page shows in debug mode, so a demo needs no phone. Run on
+    every load, so demo data loaded before every role needed one is given them too."""
+    usernames = [person.username for person in PEOPLE]
+    for user in User.objects.filter(username__in=usernames).exclude(totpdevice__confirmed=True):
+        if role_requires_two_factor(user):
+            TOTPDevice.objects.create(user=user, name=DEMO_DEVICE_NAME, confirmed=True)
 
 
 class _Builder:

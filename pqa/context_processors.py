@@ -1,7 +1,7 @@
 from django.conf import settings
 
 from pqa import registry
-from pqa.sessions import session_seconds_left
+from pqa.sessions import lifetime_words, session_end_kind, session_seconds_left
 
 
 def _active(path: str, urls: list[str]) -> str | None:
@@ -27,6 +27,8 @@ def navigation(request):
         # For the idle-timeout warning (static/pqa/js/session-timeout.js).
         context["session_timeout"] = {
             "expires_in": session_seconds_left(request.session),
+            "ends": session_end_kind(request.session),
+            "lifetime": lifetime_words(),
             "warning": settings.PQA_SESSION_WARNING_SECONDS,
         }
     return context

@@ -22,9 +22,9 @@ from pqa.two_factor import two_factor_required
 from pqa.validators import request_control_character_problem
 
 # The only pages a person who owes a second factor may open: to sign in or out, to give or
-# set up the code, and the health check (it shows nothing). Static files are served before
-# any of this (WhiteNoise).
-TWO_FACTOR_EXEMPT = frozenset({"login", "logout", "healthz", "two_factor", "two_factor_setup"})
+# set up the code or to give a recovery code instead, and the health check (it shows
+# nothing). Static files are served before any of this (WhiteNoise).
+TWO_FACTOR_EXEMPT = frozenset({"login", "logout", "healthz", "two_factor", "two_factor_setup", "two_factor_recovery"})
 
 
 def _wants_json(request) -> bool:

@@ -1,6 +1,9 @@
 """The PQA core: the organisation (service areas and teams), people and their roles, and
 the notification outbox. The core knows nothing of evaluations or feedback."""
 
+import hashlib
+import re
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -8,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
+from django_otp.models import Device, ThrottlingMixin
 from simple_history.models import HistoricalRecords
 
 
@@ -170,6 +174,69 @@ class EditConflict(models.Model):
 
     def __str__(self) -> str:
         return f"{self.content_type.name} {self.object_id}: version {self.based_on_version} refused for {self.user}"
+
+
+class RecoveryCodeDevice(ThrottlingMixin, Device):
+    """A person's recovery codes, as a second factor of django-otp: each signs in once instead
+    of a code from the authenticator app, so a lost phone is not a call to an administrator.
+
+    Only a SHA-256 digest of each code is stored (RecoveryCode), never the code: someone who
+    reads the database cannot sign in with what they read. A digest without a salt or key is
+    enough because each code is chosen at random from 2**79 (pqa.services
+    two_factor_recovery_codes_generate), which no search can cover. (django-otp's own
+    otp_static plugin keeps its codes as written, so it is not used.) Wrong codes slow down
+    further tries exactly as wrong app codes do (django-otp's throttling)."""
+
+    class Meta:
+        verbose_name = "recovery codes"
+        verbose_name_plural = "recovery codes"
+
+    def __str__(self) -> str:
+        return f"Recovery codes of {self.user}"
+
+    def get_throttle_factor(self) -> int:
+        # The same slowing down as the authenticator app's (OTP_TOTP_THROTTLE_FACTOR, default 1).
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    def codes_left(self) -> int:
+        return self.codes.count()
+
+    def verify_token(self, token) -> bool:
+        """django-otp's check: True if `token` is one of the unused codes, which is then used
+        up. Deleting the row is the check, so two sign-ins racing with one code cannot both win."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used, _ = self.codes.filter(digest=recovery_code_digest(str(token))).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.save(update_fields=["throttling_failure_timestamp", "throttling_failure_count"])
+            return True
+        self.throttle_increment()
+        return False
+
+
+def recovery_code_normalise(typed: str) -> str:
+    """A recovery code as stored: lower case, without the spaces and hyphens shown between
+    its groups or typed by the person."""
+    return re.sub(r"[\s-]", "", typed or "").lower()
+
+
+def recovery_code_digest(typed: str) -> str:
+    return hashlib.sha256(recovery_code_normalise(typed).encode()).hexdigest()
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code, by its digest only. Used codes are deleted."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, help_text="SHA-256 of the code; the code itself is never stored.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["device", "digest"], name="recovery_code_unique_in_device")]
+
+    def __str__(self) -> str:
+        return "Recovery code"
 
 
 class ImportJob(models.Model):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -15,7 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from pqa import audit, registry
-from pqa.models import EditConflict, Notification, User
+from pqa.models import (
+    EditConflict,
+    Notification,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    User,
+    recovery_code_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -193,8 +201,9 @@ def two_factor_setup_start(*, user: User):
 
 @transaction.atomic
 def two_factor_setup_confirm(*, device, token: str) -> bool:
-    """Confirm a new authenticator with a code from it. Only a correct code confirms it; any
-    other unconfirmed device of the person is removed. Returns whether the code was right."""
+    """Confirm a new authenticator with a code from it. Only a correct code confirms it; every
+    other authenticator of the person is then removed (a new phone replaces the old one).
+    Returns whether the code was right."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     if not device.verify_token(token):
@@ -202,21 +211,67 @@ def two_factor_setup_confirm(*, device, token: str) -> bool:
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
-    TOTPDevice.objects.filter(user_id=device.user_id, confirmed=False).delete()
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
     audit.event(audit.TWO_FACTOR_ENROLLED, user=device.user_id)
     return True
 
 
 @transaction.atomic
 def two_factor_reset(*, user: User, actor: User | None) -> int:
-    """For a lost or replaced phone: remove every authenticator of the person and end their
-    sessions. At their next sign-in they set up a new one. Returns how many were removed."""
+    """For a lost or replaced phone: remove every authenticator of the person, and their
+    recovery codes, and end their sessions. At their next sign-in they set up a new app (and
+    get new codes). Returns how many authenticators were removed."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     removed, _ = TOTPDevice.objects.filter(user=user).delete()
+    RecoveryCodeDevice.objects.filter(user=user).delete()
     user_sessions_end(user=user)
     audit.event(audit.TWO_FACTOR_RESET, user=user.pk, by=audit.user_id(actor), devices_removed=removed)
     return removed
+
+
+# Ten codes, each 16 characters from an alphabet of 31 without look-alikes (0/o, 1/l/i): about
+# 79 bits of chance each, so a stored SHA-256 digest cannot be searched back to its code.
+RECOVERY_CODE_COUNT = 10
+RECOVERY_CODE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+RECOVERY_CODE_LENGTH = 16
+# From this many codes left down, the pages warn and suggest a new set.
+RECOVERY_CODES_FEW = 3
+
+
+def _new_recovery_code() -> str:
+    code = "".join(secrets.choice(RECOVERY_CODE_ALPHABET) for _ in range(RECOVERY_CODE_LENGTH))
+    return "-".join(code[i : i + 4] for i in range(0, RECOVERY_CODE_LENGTH, 4))
+
+
+def recovery_codes_left(*, user: User) -> int:
+    """How many unused recovery codes the person has (0 when they have none)."""
+    return RecoveryCode.objects.filter(device__user=user).count()
+
+
+@transaction.atomic
+def two_factor_recovery_codes_generate(*, user: User) -> list[str]:
+    """Give the person a new set of recovery codes, voiding any earlier set. The codes are
+    returned to be shown once; only their digests are kept (pqa.models.RecoveryCodeDevice)."""
+    device = RecoveryCodeDevice.objects.select_for_update().filter(user=user).order_by("pk").first()
+    if device is None:
+        device = RecoveryCodeDevice.objects.create(user=user, name="Recovery codes", confirmed=True)
+    device.codes.all().delete()
+    codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(RecoveryCode(device=device, digest=recovery_code_digest(code)) for code in codes)
+    audit.event(audit.RECOVERY_CODES_GENERATED, user=user.pk, codes=len(codes))
+    return codes
+
+
+def two_factor_recovery_code_use(*, device: RecoveryCodeDevice, code: str) -> bool:
+    """Sign-in with a recovery code instead of the app's: True if it is one of the person's
+    unused codes, which is then used up (each works once). A wrong code counts towards the
+    slowing down, as a wrong app code does. Both outcomes are audited."""
+    if device.verify_token(code):
+        audit.event(audit.RECOVERY_CODE_USED, user=device.user_id, left=device.codes_left())
+        return True
+    audit.event(audit.TWO_FACTOR_FAILED, user=device.user_id, stage="recovery")
+    return False
 
 
 # --- Housekeeping: what is kept no longer than it is needed -------------------------------

@@ -25,6 +25,11 @@ from django.contrib.auth.models import AnonymousUser
 ACTIVE_AT = "pqa_active_at"
 SIGNED_IN_AT = "pqa_signed_in_at"
 HEADER = "X-PQA-Session-Expires-In"
+# Its companion: which end that is, "idle" or "absolute". Near the absolute end "Stay signed
+# in" cannot help, so the warning says why the person will be signed out instead of offering it.
+ENDS_HEADER = "X-PQA-Session-Ends"
+IDLE = "idle"
+ABSOLUTE = "absolute"
 
 
 def refresh_seconds() -> int:
@@ -54,6 +59,26 @@ def session_seconds_left(session) -> int:
     age = settings.SESSION_COOKIE_AGE
     idle_left = age if active_at is None else age - (now - active_at)
     return max(0, min(idle_left, absolute_seconds_left(session, now=now)))
+
+
+def session_end_kind(session) -> str:
+    """Which end session_seconds_left counts to: ABSOLUTE when the lifetime since signing in
+    ends no later than the idle period, else IDLE."""
+    now = int(time.time())
+    active_at = session.get(ACTIVE_AT)
+    age = settings.SESSION_COOKIE_AGE
+    idle_left = age if active_at is None else age - (now - active_at)
+    return ABSOLUTE if absolute_seconds_left(session, now=now) <= idle_left else IDLE
+
+
+def lifetime_words() -> str:
+    """The absolute lifetime in words, for the warning: "12 hours", "90 minutes"."""
+    seconds = settings.PQA_SESSION_MAX_SECONDS
+    for unit, size in (("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} second{'' if seconds == 1 else 's'}"
 
 
 def absolute_seconds_left(session, *, now: int | None = None) -> int:
@@ -86,6 +111,7 @@ class IdleTimeoutMiddleware:
             if request.session.modified:
                 session_touch(request.session, force=True)
             response.headers[HEADER] = str(session_seconds_left(request.session))
+            response.headers[ENDS_HEADER] = session_end_kind(request.session)
         return response
 
 

@@ -349,8 +349,8 @@ PQA_SIGN_IN_LOG_DAYS = int(os.environ.get("PQA_SIGN_IN_LOG_DAYS", "90"))
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- Two-factor authentication (django-otp, TOTP) -----------------------------
-# Required for administrators, the Practice Hub and moderators (pqa.permissions); anyone
-# else may set it up from the menu, and then must use it. See docs/security.md.
+# Required for everyone (pqa.permissions.role_requires_two_factor), with single-use recovery
+# codes (pqa.models.RecoveryCodeDevice). See docs/security.md.
 OTP_TOTP_ISSUER = os.environ.get("PQA_TRUST_NAME", "Children's Trust") + " PQA"
 # An administrator can delete (reset) someone's device in the admin but never read its secret.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

@@ -1,7 +1,8 @@
-"""Two-factor authentication: an authenticator app (TOTP, django-otp) as the second factor.
+"""Two-factor authentication: an authenticator app (TOTP, django-otp) as the second factor,
+and single-use recovery codes for when the phone is not to hand.
 
-Required for the roles in pqa.permissions.role_requires_two_factor; anyone else may set it up
-from the menu and, once they have, is asked for a code at every sign-in too. The middleware
+Required for everyone (pqa.permissions.role_requires_two_factor): the first sign-in leads to
+setting up the app, which ends by showing ten recovery codes once. The middleware
 (pqa.middleware.TwoFactorRequiredMiddleware) sends a person who owes a code here.
 """
 
@@ -24,12 +25,17 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from pqa import audit, services
-from pqa.demo import demo_current_code
+from pqa.demo import DEMO_DEVICE_NAME, demo_current_code
+from pqa.models import RecoveryCodeDevice
 from pqa.permissions import role_requires_two_factor
 
 
 def confirmed_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def recovery_device(user) -> RecoveryCodeDevice | None:
+    return RecoveryCodeDevice.objects.filter(user=user).order_by("pk").first()
 
 
 def two_factor_required(user) -> bool:
@@ -73,6 +79,26 @@ class CodeForm(forms.Form):
         return code
 
 
+class RecoveryCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Recovery code",
+        help_text=(
+            "One of the codes you saved when you set up two-factor authentication, for example abcd-efgh-jkmn-pqrs."
+        ),
+        max_length=40,
+        error_messages={"required": "Enter one of your recovery codes"},
+    )
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"]
+        if len(re.sub(r"[\s-]", "", code)) != services.RECOVERY_CODE_LENGTH:
+            raise forms.ValidationError(
+                f"Enter the recovery code as {services.RECOVERY_CODE_LENGTH} letters and numbers, "
+                "for example abcd-efgh-jkmn-pqrs"
+            )
+        return code
+
+
 def _safe_next(request) -> str | None:
     candidate = request.POST.get("next") or request.GET.get("next") or ""
     if candidate and url_has_allowed_host_and_scheme(
@@ -97,14 +123,21 @@ def _verified(request, device: TOTPDevice) -> None:
     otp_login(request, device)
 
 
-def _throttle_message(device: TOTPDevice) -> str | None:
-    allowed, details = device.verify_is_allowed()
-    if allowed:
-        return None
-    until = (details or {}).get("locked_until")
-    if until is not None:
-        return f"Too many wrong codes. Wait until {until.astimezone().strftime('%H:%M:%S')} and try again"
-    return "Too many wrong codes. Wait a minute and try again"
+def _throttle_message(*devices) -> str | None:
+    """Why no code may be tried now, if so. Given the person's app and recovery devices, so
+    wrong app codes also hold back recovery codes and the other way round: switching between
+    them gives a guesser no more tries."""
+    for device in devices:
+        if device is None:
+            continue
+        allowed, details = device.verify_is_allowed()
+        if allowed:
+            continue
+        until = (details or {}).get("locked_until")
+        if until is not None:
+            return f"Too many wrong codes. Wait until {until.astimezone().strftime('%H:%M:%S')} and try again"
+        return "Too many wrong codes. Wait a minute and try again"
+    return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -117,12 +150,18 @@ def verify(request):
         return redirect(_next_url(request))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        throttled = _throttle_message(device)
+        throttled = _throttle_message(device, recovery_device(request.user))
         if throttled:
             form.add_error("code", throttled)
         elif device.verify_token(form.cleaned_data["code"]):
             _verified(request, device)
             audit.event(audit.TWO_FACTOR_VERIFIED, user=request.user.pk)
+            if device.name != DEMO_DEVICE_NAME and not services.recovery_codes_left(user=request.user):
+                messages.warning(
+                    request,
+                    "You have no recovery codes. Create them from Two-factor authentication in the menu, "
+                    "so that you can still sign in if you lose your phone.",
+                )
             return redirect(_next_url(request))
         else:
             audit.event(audit.TWO_FACTOR_FAILED, user=request.user.pk, stage="verify")
@@ -130,23 +169,31 @@ def verify(request):
     return render(
         request,
         "registration/two_factor_verify.html",
-        {"form": form, "next": _next_url(request), "demo_code": demo_current_code(device)},
-        status=200,
+        {
+            "form": form,
+            "next": _next_url(request),
+            "demo_code": demo_current_code(device),
+            "recovery_url": _with_next("two_factor_recovery", request),
+        },
     )
 
 
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """Set up an authenticator app: scan the QR code (or type the key), then give a code from
-    it. Once set up, this page only says so: a person who has lost their phone asks an
-    administrator to reset it (see docs/security.md)."""
-    if confirmed_device(request.user) is not None:
-        if not request.user.is_verified():
-            return redirect(_with_next("two_factor", request))
+    it. The first time, ten recovery codes are then shown, once. Once set up, this page says
+    so, with how many recovery codes are left; `?new=1` sets up a new phone in place of the
+    old one (for someone who signed in with a recovery code after losing theirs)."""
+    has_app = confirmed_device(request.user) is not None
+    if has_app and not request.user.is_verified():
+        return redirect(_with_next("two_factor", request))
+    replacing = has_app and request.GET.get("new") == "1"
+    if has_app and not replacing:
+        left = services.recovery_codes_left(user=request.user)
         return render(
             request,
             "registration/two_factor_setup.html",
-            {"set_up": True, "required": role_requires_two_factor(request.user)},
+            {"set_up": True, "codes_left": left, "codes_few": left <= services.RECOVERY_CODES_FEW},
         )
     device = services.two_factor_setup_start(user=request.user)
     form = CodeForm(request.POST or None)
@@ -156,7 +203,14 @@ def setup(request):
             form.add_error("code", throttled)
         elif services.two_factor_setup_confirm(device=device, token=form.cleaned_data["code"]):
             _verified(request, device)
-            messages.success(request, "Two-factor authentication is set up. You will be asked for a code at sign-in.")
+            if not services.recovery_codes_left(user=request.user):
+                codes = services.two_factor_recovery_codes_generate(user=request.user)
+                return _show_recovery_codes(request, codes, first_time=True)
+            messages.success(
+                request,
+                "Your new authenticator app is set up; the old one no longer works. "
+                "Your recovery codes have not changed.",
+            )
             return redirect(_next_url(request))
         else:
             form.add_error("code", "The code is not right. Check the key in your app and enter the code it shows now")
@@ -165,10 +219,96 @@ def setup(request):
         "registration/two_factor_setup.html",
         {
             "set_up": False,
-            "required": role_requires_two_factor(request.user),
+            "replacing": replacing,
             "form": form,
             "next": _next_url(request),
             "qr_code": qr_code_data_uri(device.config_url),
             "secret": _secret_for_typing(device),
         },
+    )
+
+
+def _recovery_codes_file(request, codes: list[str]) -> str:
+    """The codes as a text file in a data: URI, for the page's download link: made from this
+    answer alone, so the codes never have to be kept anywhere to be downloaded later."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    lines = [
+        f"{settings.PQA_TRUST_NAME} PQA: recovery codes",
+        f"Created {timezone.localtime():%d/%m/%Y %H:%M}. Each code signs you in once, instead of a code from your app.",
+        "Keep them somewhere safe, apart from your phone. A new set makes these stop working.",
+        "",
+        *codes,
+        "",
+    ]
+    return "data:text/plain;charset=utf-8;base64," + base64.b64encode("\r\n".join(lines).encode()).decode("ascii")
+
+
+def _show_recovery_codes(request, codes: list[str], *, first_time: bool):
+    return render(
+        request,
+        "registration/two_factor_recovery_codes.html",
+        {
+            "codes": codes,
+            "first_time": first_time,
+            "download": _recovery_codes_file(request, codes),
+            "continue_url": _next_url(request),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request):
+    """How many recovery codes are left, and a new set on request (which voids the old one).
+    Only for a session that has given its second factor (the middleware sees to it)."""
+    if request.method == "POST":
+        codes = services.two_factor_recovery_codes_generate(user=request.user)
+        return _show_recovery_codes(request, codes, first_time=False)
+    left = services.recovery_codes_left(user=request.user)
+    return render(
+        request,
+        "registration/two_factor_recovery_codes.html",
+        {"codes": None, "codes_left": left, "codes_few": left <= services.RECOVERY_CODES_FEW},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def recovery(request):
+    """Sign in with a recovery code instead of a code from the app: each code works once."""
+    if confirmed_device(request.user) is None:
+        return redirect(_with_next("two_factor_setup", request))
+    if request.user.is_verified():
+        return redirect(_next_url(request))
+    device = recovery_device(request.user)
+    form = RecoveryCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        throttled = _throttle_message(device, confirmed_device(request.user))
+        if throttled:
+            form.add_error("code", throttled)
+        elif device is not None and services.two_factor_recovery_code_use(
+            device=device, code=form.cleaned_data["code"]
+        ):
+            _verified(request, device)
+            left = device.codes_left()
+            words = f"{left} recovery code{'' if left == 1 else 's'}"
+            if left <= services.RECOVERY_CODES_FEW:
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code. You have only {words} left: create a new set from "
+                    "Two-factor authentication in the menu. If you have lost your phone, set up the new one there too.",
+                )
+            else:
+                messages.success(request, f"You signed in with a recovery code. You have {words} left.")
+            return redirect(_next_url(request))
+        else:
+            if device is None:
+                audit.event(audit.TWO_FACTOR_FAILED, user=request.user.pk, stage="recovery")
+            form.add_error(
+                "code", "The recovery code is not right, or it has been used already. Check it and try again"
+            )
+    return render(
+        request,
+        "registration/two_factor_recovery.html",
+        {"form": form, "next": _next_url(request), "code_url": _with_next("two_factor", request)},
     )

@@ -20,6 +20,8 @@ urlpatterns = [
     path("accounts/two-factor/setup/", two_factor.setup, name="two_factor_setup"),
     path("imports/<int:pk>/", job_views.import_job, name="import_job"),
     path("imports/<int:pk>/status.json", job_views.import_job_status, name="import_job_status"),
+    path("accounts/two-factor/recovery/", two_factor.recovery, name="two_factor_recovery"),
+    path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),

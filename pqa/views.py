@@ -12,8 +12,8 @@ from pqa.audit import lockout_username
 from pqa.demo import DEMO_PASSWORD
 from pqa.forms import SignInForm
 from pqa.models import Role, User
-from pqa.permissions import role_of, role_requires_two_factor
-from pqa.sessions import session_seconds_left
+from pqa.permissions import role_of
+from pqa.sessions import session_end_kind, session_seconds_left
 
 
 def home(request):
@@ -44,7 +44,13 @@ def session_ping(request):
     # IdleTimeoutMiddleware has already started the period again if it was a minute old (the
     # warning comes two minutes before the end, so it always is); no write of its own, so it
     # stays the cheapest signed-in page.
-    return JsonResponse({"ok": True, "expires_in": session_seconds_left(request.session)})
+    return JsonResponse(
+        {
+            "ok": True,
+            "expires_in": session_seconds_left(request.session),
+            "ends": session_end_kind(request.session),
+        }
+    )
 
 
 @login_not_required
@@ -61,14 +67,11 @@ class PQALoginView(auth_views.LoginView):
         context = super().get_context_data(**kwargs)
         if settings.DEBUG:
             # Demo accounts are listed in debug mode only, never in production.
-            accounts = list(
+            context["demo_accounts"] = list(
                 User.objects.filter(is_active=True, username__startswith="demo-")
                 .select_related("team")
                 .order_by("role", "username")
             )
-            for account in accounts:
-                account.needs_code = role_requires_two_factor(account)
-            context["demo_accounts"] = accounts
             context["demo_password"] = DEMO_PASSWORD
         return context
 

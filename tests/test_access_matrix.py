@@ -1,9 +1,9 @@
 """Every URL against every role. A new URL without an expectation here fails the build, so
 nothing reaches production unguarded; another person's record is a 404, never a 403.
 
-The matrix signs people in with both factors where their role needs two (tests/conftest.py's
+Every role needs a second factor. The matrix signs people in with both (tests/conftest.py's
 client); test_no_url_opens_with_the_first_factor_alone proves the same URLs give nothing to
-a session that has the password but not yet the code."""
+a session of any role that has the password but not yet the code."""
 
 import datetime as dt
 
@@ -40,7 +40,8 @@ PEOPLE = [
 READ_ALL = {Role.MODERATOR.value, Role.PRACTICE_HUB.value, Role.LEADER.value, Role.ADMINISTRATOR.value}
 HUB = {Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
 MODERATE = {Role.MODERATOR.value, Role.PRACTICE_HUB.value}
-SECOND_FACTOR_ROLES = {Role.MODERATOR.value, Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
+# Everyone signed in: every role needs a second factor (pqa.permissions.role_requires_two_factor).
+SECOND_FACTOR_ROLES = set(PEOPLE) - {ANONYMOUS}
 
 
 def only(allowed: set[str], status: int = 200, otherwise: int = 404) -> dict[str, object]:
@@ -60,9 +61,11 @@ EXPECTATIONS = {
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),
     "session_ping": ("get", None, everyone()),
-    # Signed in with both factors: the code page sends them on; with no app yet, to set one up.
-    "two_factor": ("get", None, {**only(SECOND_FACTOR_ROLES, status=302, otherwise=TWO_FACTOR_SETUP)}),
+    # Signed in with both factors: the code pages send them on.
+    "two_factor": ("get", None, everyone(302)),
+    "two_factor_recovery": ("get", None, everyone(302)),
     "two_factor_setup": ("get", None, everyone()),
+    "two_factor_recovery_codes": ("get", None, everyone()),
     "evaluations:list": ("get", None, everyone()),
     "evaluations:mine": ("get", None, everyone()),
     "evaluations:detail": (
@@ -276,13 +279,18 @@ def test_an_inactive_account_is_signed_out(client, world):
 
 # --- The second factor -----------------------------------------------------------------------
 
-# Whose role needs a second factor (or who chose one), and whether they have set up their app.
+# People of every role, with the first factor alone, and whether they have set up their app.
 SECOND_FACTOR_PEOPLE = {
+    "evaluator, set up": (Role.EVALUATOR, {}, True),
     "moderator, not yet set up": (Role.MODERATOR, {}, False),
     "practice hub, set up": (Role.PRACTICE_HUB, {}, True),
+    "team manager, not yet set up": (Role.TEAM_MANAGER, {}, False),
+    "team manager, set up": (Role.TEAM_MANAGER, {}, True),
+    "customer relations, not yet set up": (Role.CUSTOMER_RELATIONS, {}, False),
+    "leader, set up": (Role.LEADER, {}, True),
+    "leader, not yet set up": (Role.LEADER, {}, False),
     "administrator, set up": (Role.ADMINISTRATOR, {"is_staff": True}, True),
     "superuser, not yet set up": (Role.EVALUATOR, {"is_staff": True, "is_superuser": True}, False),
-    "evaluator who chose it": (Role.EVALUATOR, {}, True),
 }
 # With the first factor alone, only these open, and they show nothing of PQA's records.
 EXEMPT_FROM_SECOND_FACTOR = {
@@ -290,6 +298,7 @@ EXEMPT_FROM_SECOND_FACTOR = {
     "login": lambda has_app: 302,  # on to the home page, which asks for the code
     "logout": lambda has_app: LOGIN,
     "two_factor": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
+    "two_factor_recovery": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
     "two_factor_setup": lambda has_app: TWO_FACTOR if has_app else 200,
 }
 JSON_ENDPOINTS = {
@@ -352,8 +361,10 @@ def test_a_script_asking_for_json_gets_a_403_not_a_page(client, world, first_fac
     assert "Two-factor authentication is needed" in response.json()["error"]
 
 
-def test_people_who_need_no_second_factor_are_not_asked_for_one(client, world):
-    for person in (OWNER, Role.TEAM_MANAGER.value, Role.LEADER.value, Role.CUSTOMER_RELATIONS.value):
+def test_every_role_is_asked_for_a_second_factor_before_anything_else(client, world):
+    for person in set(PEOPLE) - {ANONYMOUS}:
         client.logout()
         client.force_login(world["people"][person], verified=False)
-        assert client.get(reverse("evaluations:mine")).status_code == 200
+        # No app yet: set-up first, whatever page they asked for.
+        assert _outcome(client.get(reverse("evaluations:mine"))) == TWO_FACTOR, person
+        assert _outcome(client.get(reverse("two_factor"))) == TWO_FACTOR_SETUP, person

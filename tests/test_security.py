@@ -336,10 +336,15 @@ def test_the_practice_hub_sets_up_two_factor_at_first_sign_in(client, practice_h
     session_before = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     device.refresh_from_db()
     device.throttle_reset()  # a wrong code makes the next try wait a second; a person would
-    response = client.post("/accounts/two-factor/setup/", {"code": current_code(device), "next": "/"}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("evaluations:hub_home")  # the Practice Hub's home
+    response = client.post("/accounts/two-factor/setup/", {"code": current_code(device), "next": "/"})
+    # Set up: the recovery codes are shown, once, before going on.
     assert response.status_code == 200
-    assert "Two-factor authentication is set up" in response.content.decode()
+    page = response.content.decode()
+    assert "Two-factor authentication is set up" in page
+    assert "Save your recovery codes" in page
+    assert len(response.context["codes"]) == 10
+    assert 'href="/"' in page  # continue to where they were going
+    assert client.get("/", follow=True).redirect_chain[-1][0] == reverse("evaluations:hub_home")  # their Overview
     assert client.cookies[django_settings.SESSION_COOKIE_NAME].value != session_before
     device.refresh_from_db()
     assert device.confirmed
@@ -386,18 +391,20 @@ def test_a_code_must_be_six_numbers(client, practice_hub):
     assert "Enter the code as 6 numbers" in response.content.decode()
 
 
-def test_an_evaluator_may_choose_two_factor_and_is_then_asked_for_it(client, evaluator):
-    client.force_login(evaluator)
-    page = client.get(reverse("evaluations:mine")).content.decode()
-    assert 'href="/accounts/two-factor/setup/"' in page  # in the menu
+@pytest.mark.parametrize("role", [Role.EVALUATOR, Role.TEAM_MANAGER, Role.LEADER, Role.CUSTOMER_RELATIONS])
+def test_every_role_sets_up_two_factor_at_first_sign_in_and_is_then_asked_for_it(client, make_user, role):
+    make_user(role, username="someone")
+    sign_in(client, "someone")
+    assert client.get("/")["Location"].startswith("/accounts/two-factor/")
+    assert client.get("/accounts/two-factor/")["Location"].startswith("/accounts/two-factor/setup/")
     client.get("/accounts/two-factor/setup/")
-    device = TOTPDevice.objects.get(user=evaluator)
-    client.post("/accounts/two-factor/setup/", {"code": current_code(device)})
+    device = TOTPDevice.objects.get(user__username="someone")
+    assert client.post("/accounts/two-factor/setup/", {"code": current_code(device)}).context["codes"]
     assert client.get("/accounts/two-factor/setup/").context["set_up"] is True
 
     client.post(reverse("logout"))
-    sign_in(client, "eve.evaluator")
-    assert client.get(reverse("evaluations:mine"))["Location"].startswith("/accounts/two-factor/")
+    sign_in(client, "someone")
+    assert client.get("/")["Location"].startswith("/accounts/two-factor/")
 
 
 def test_the_menu_is_hidden_until_the_code_is_given(client, practice_hub):

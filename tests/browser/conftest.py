@@ -1,6 +1,7 @@
 """Playwright drives Debian's Chromium (never a downloaded browser) against a live server."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -102,3 +103,29 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
     database = settings.DATABASES["default"]
     if database["ENGINE"] == "django.db.backends.sqlite3":
         database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("browser-db") / "test.sqlite3")
+
+
+def with_authenticator(user):
+    """The person's authenticator app, set up (every role needs one): the one they have, or a
+    new one. Returns the person."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
+    return user
+
+
+def give_code(page, user) -> None:
+    """On the code page that follows the password: type the code the person's app shows now
+    (the next one not yet used, so two sign-ins within 30 seconds both work)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from playwright.sync_api import expect
+
+    from pqa.demo import next_unused_code
+
+    page.wait_for_url(re.compile(r"/accounts/two-factor/\?"))
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    field = page.get_by_label("Code from your authenticator app")
+    expect(field).to_be_visible()
+    field.fill(next_unused_code(device))
+    page.get_by_role("button", name="Continue").click()

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from evaluations.models import Evaluation
 from pqa.models import Role
+from tests.browser.conftest import give_code, with_authenticator
 from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_closing_the_tab_straight_after_typing_keeps_the_words(browser, live_server):
     team = TeamFactory(service_area__name="Fostering", name="Fostering Support")
-    evaluator = UserFactory(username="cat", email="cat@trust.example", role=Role.EVALUATOR)
+    evaluator = with_authenticator(UserFactory(username="cat", email="cat@trust.example", role=Role.EVALUATOR))
     evaluation = EvaluationFactory(evaluator=evaluator, team=team, due_date=dt.date.today() + dt.timedelta(days=3))
     context = browser.new_context()
     page = context.new_page()
@@ -22,6 +23,7 @@ def test_closing_the_tab_straight_after_typing_keeps_the_words(browser, live_ser
     page.get_by_label("E-mail address or username").fill("cat@trust.example")
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     page.get_by_role("button", name="Sign in").click()
+    give_code(page, evaluator)
     page.goto(f"{live_server.url}/evaluations/{evaluation.pk}/form/")
     page.locator("#id_areas_for_development").fill("Typed in the last second before the tab was closed.")
     page.close(run_before_unload=True)  # well inside the autosave's two-second pause

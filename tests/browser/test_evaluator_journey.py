@@ -8,7 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from evaluations.models import Evaluation, Pillar
-from pqa.models import Role
+from pqa.models import Role, User
+from tests.browser.conftest import give_code, with_authenticator
 from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -33,10 +34,12 @@ def browser_context_args(browser_context_args):
 
 
 def sign_in(page: Page, base: str, next_path: str = "") -> None:
+    eve = with_authenticator(User.objects.get(username="eve"))
     page.goto(f"{base}/accounts/login/{'?next=' + next_path if next_path else ''}")
     page.get_by_label("E-mail address or username").fill("eve@trust.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code(page, eve)
 
 
 def pillar_group(page: Page, pillar: Pillar):
@@ -94,6 +97,7 @@ def test_an_evaluator_fills_in_reloads_and_submits_the_form(
     page.get_by_label("E-mail address or username").fill("eve@trust.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code(page, evaluation.evaluator)
     expect(page.locator("#id_strengths")).to_have_value("The practitioner knows the child really well.")
     expect(page.locator("#restored-banner")).to_be_visible()
     wait_for_autosave(page)

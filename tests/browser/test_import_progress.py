@@ -9,7 +9,6 @@ from playwright.sync_api import Page, expect
 from evaluations.models import Evaluation
 from pqa import jobs
 from pqa.models import ImportJob, Role
-from tests.browser.test_role_homes import give_code_if_asked
 from tests.browser.test_security import sign_in
 from tests.evaluations.test_imports import completed_row, csv_text
 from tests.factories import TeamFactory, UserFactory
@@ -37,7 +36,6 @@ def history_file(tmp_path, rows: int):
 
 def upload(page: Page, base: str, hub, path) -> None:
     sign_in(page, base, "hub", "/evaluations/import/")
-    give_code_if_asked(page, hub)
     expect(page.get_by_role("heading", name="Import evaluations")).to_be_visible()
     page.get_by_label("Upload a CSV file or an Excel workbook").set_input_files(str(path))
     page.get_by_role("button", name="Import evaluations").click()

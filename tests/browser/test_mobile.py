@@ -6,13 +6,12 @@ Save/Submit bar takes no more than a tenth of the screen. Each page is also show
 import datetime as dt
 
 import pytest
-from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
 from evaluations import services
 from evaluations.models import Cycle, Evaluation, Grade
 from pqa.models import Role
+from tests.browser.conftest import give_code, with_authenticator
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
 PASSWORD = "correct-horse-battery-staple"
@@ -63,22 +62,14 @@ def world(transactional_db):
 
 
 def sign_in(page: Page, base: str, user) -> None:
+    with_authenticator(user)
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("E-mail address or username").fill(user.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    if "/accounts/two-factor/" in page.url:
-        # A role that needs a second factor: the code its authenticator shows now.
-        device = TOTPDevice.objects.get(user=user)
-        code = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).token()
-        page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
-        page.get_by_role("button", name="Continue").click()
+    # Every role needs a second factor: the code its authenticator shows now.
+    give_code(page, user)
     expect(page.locator("#navigation form[action='/accounts/logout/']")).to_be_attached()
-
-
-def with_authenticator(user):
-    TOTPDevice.objects.create(user=user, name="Phone", confirmed=True)
-    return user
 
 
 def page_width(page: Page) -> int:

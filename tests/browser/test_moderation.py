@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 from evaluations import services
 from evaluations.models import Grade, Moderation, Pillar
 from pqa.models import Notification, Role
-from tests.browser.test_role_homes import give_code_if_asked, no_wider_than_the_screen
+from tests.browser.test_role_homes import no_wider_than_the_screen
 from tests.browser.test_security import sign_in
 from tests.factories import CycleFactory, TeamFactory, UserFactory, completed_evaluation
 
@@ -49,7 +49,6 @@ def test_a_moderator_grades_blind_sees_the_reveal_and_confirms(
     moderation, moderator = sampled
     reference = moderation.evaluation.reference
     sign_in(page, live_server.url, "mo")
-    give_code_if_asked(page, moderator)
     expect(page.get_by_role("heading", level=1, name="Moderation")).to_be_visible()
     shots(page, artifacts, "queue")
     page.get_by_role("link", name=f"Grade {reference}").click()
@@ -113,7 +112,6 @@ def test_the_practice_hub_draws_a_sample_and_a_leader_reads_the_consistency_figu
     for grade in (Grade.INADEQUATE, Grade.GOOD, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT):
         completed_evaluation(grade=grade, cycle=cycle, team=moderation.evaluation.team)
     sign_in(page, live_server.url, "helen", f"/evaluations/cycles/{cycle.pk}/moderation/")
-    give_code_if_asked(page, hub)
     expect(page.get_by_role("heading", level=1, name="Moderation sample")).to_be_visible()
     page.get_by_label("Share of the other grades to moderate (%)").fill("25")
     page.get_by_role("button", name="Draw the sample").click()

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from evaluations.models import Grade, Recommendation
 from pqa.models import Role
-from tests.browser.test_role_homes import give_code_if_asked, no_wider_than_the_screen
+from tests.browser.test_role_homes import no_wider_than_the_screen
 from tests.browser.test_security import sign_in
 from tests.factories import CycleFactory, TeamFactory, UserFactory, completed_evaluation
 
@@ -93,7 +93,6 @@ def test_the_practice_hub_filters_the_register_and_downloads_it_as_excel(
     page: Page, live_server, world, artifacts, axe_check, csp_violations
 ):
     sign_in(page, live_server.url, "hub")
-    give_code_if_asked(page, world["hub"])
     expect(page.get_by_role("heading", level=1, name="Practice Hub")).to_be_visible()
     overdue = page.get_by_role("table", name=re.compile("Teams with overdue recommendations"))
     expect(overdue.get_by_role("row")).to_have_count(3)  # header, CiC North, CP South

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from pqa.kpis.demo import kpi_demo_load
 from pqa.kpis.models import Indicator
 from pqa.models import Role
-from tests.browser.test_role_homes import give_code_if_asked, no_wider_than_the_screen
+from tests.browser.test_role_homes import no_wider_than_the_screen
 from tests.browser.test_security import sign_in
 from tests.factories import UserFactory
 
@@ -110,7 +110,6 @@ def test_the_practice_hub_enters_a_months_value_with_its_commentary(
     hub = UserFactory(username="hub", first_name="Hub", last_name="Tester", role=Role.PRACTICE_HUB)
     TOTPDevice.objects.create(user=hub, name="Phone", confirmed=True)
     sign_in(page, live_server.url, "hub", path="/pqa/scorecard/KPI02/?month=2018-12")
-    give_code_if_asked(page, hub)
     page.get_by_role("link", name=re.compile("Enter the value for December 2018")).click()
     page.get_by_label("Numerator").fill("216")
     page.get_by_label("Denominator").fill("903")

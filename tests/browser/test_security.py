@@ -10,7 +10,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Page, expect
 
-from pqa.models import Role
+from pqa.models import Role, User
+from tests.browser.conftest import give_code, with_authenticator
 from tests.conftest import PQAClient
 from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
@@ -27,11 +28,24 @@ def evaluation(transactional_db):
     )
 
 
-def sign_in(page: Page, base: str, username: str, path: str = "") -> None:
+def sign_in(page: Page, base: str, username: str, path: str = "", *, second_factor: bool = True) -> None:
+    """Sign in as a person does: the password, then the code from their authenticator app (set
+    up for them first if they have none). `second_factor=False` stops after the password, on
+    the page that asks for the code or for setting up the app."""
+    person = User.objects.get(username=username)
+    if second_factor:
+        with_authenticator(person)
     page.goto(f"{base}/accounts/login/{'?next=' + path if path else ''}")
-    page.get_by_label("E-mail address or username").fill(username)
+    sign_in_again(page, person, second_factor=second_factor)
+
+
+def sign_in_again(page: Page, person, *, second_factor: bool = True) -> None:
+    """On the sign-in page (after the session ended, say): the password, then the code."""
+    page.get_by_label("E-mail address or username").fill(person.username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if second_factor:
+        give_code(page, person)
 
 
 def test_the_policy_refuses_an_inline_script(page: Page, live_server, evaluation, csp_violations):
@@ -69,9 +83,7 @@ def test_the_idle_timeout_warns_then_signs_out_and_the_draft_comes_back(
     expect(warning).to_be_visible(timeout=15_000)
     page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
     assert f"next={form_path.replace('/', '%2F')}" in page.url or f"next={form_path}" in page.url
-    page.get_by_label("E-mail address or username").fill("eve")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_again(page, evaluation.evaluator)
     expect(page.locator("#id_strengths")).to_have_value("Knows the child well.")
     assert csp_violations == []
 
@@ -80,7 +92,7 @@ def test_the_practice_hub_sets_up_two_factor_authentication(
     page: Page, live_server, transactional_db, csp_violations, axe_check
 ):
     UserFactory(username="hub", role=Role.PRACTICE_HUB)
-    sign_in(page, live_server.url, "hub")
+    sign_in(page, live_server.url, "hub", second_factor=False)
     expect(page.get_by_role("heading", name="Set up two-factor authentication")).to_be_visible()
     qr_code = page.get_by_role("img", name=re.compile("QR code"))
     expect(qr_code).to_be_visible()
@@ -93,6 +105,8 @@ def test_the_practice_hub_sets_up_two_factor_authentication(
     code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
     page.get_by_label("Code from your authenticator app").fill(f"{code:06d}")
     page.get_by_role("button", name="Turn on two-factor authentication").click()
+    expect(page.get_by_role("heading", name="Save your recovery codes")).to_be_visible()
+    page.get_by_role("link", name="I have saved my codes, continue").click()
     expect(page.get_by_role("heading", level=1, name="Practice Hub")).to_be_visible()  # their Overview
     assert csp_violations == []
 

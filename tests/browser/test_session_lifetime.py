@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_security import PASSWORD, evaluation, sign_in  # noqa: F401 - evaluation is a fixture
+from tests.browser.test_security import evaluation, sign_in, sign_in_again  # noqa: F401 - evaluation is a fixture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,6 +18,8 @@ def test_the_absolute_lifetime_ends_a_busy_session_and_the_typing_comes_back(
     evaluation,  # noqa: F811
     settings,
     csp_violations,
+    artifacts,
+    axe_check,
 ):
     settings.PQA_SESSION_MAX_SECONDS = 16  # the idle period stays 30 minutes
     settings.PQA_SESSION_WARNING_SECONDS = 5
@@ -30,11 +32,48 @@ def test_the_absolute_lifetime_ends_a_busy_session_and_the_typing_comes_back(
     page.locator("#id_areas_for_development").focus()
     warning = page.get_by_role("alertdialog", name="You are about to be signed out")
     expect(warning).to_be_visible(timeout=16_000)
-    page.keyboard.press("Escape")  # "not now" cannot push the end back
+    # The end that cannot move: the warning says why, in plain words, and offers no way to stay.
+    expect(warning).to_contain_text(
+        re.compile(
+            r"For your security you will be signed out at \d\d:\d\d because you signed in 16 seconds ago; "
+            r"your typing is kept"
+        )
+    )
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_hidden()
+    expect(warning.get_by_role("button", name="Carry on until then")).to_be_focused()
+    page.screenshot(path=str(artifacts / "session-absolute-end-warning.png"))
+    assert axe_check(page) == []
+    page.keyboard.press("Escape")  # "not now": the warning closes and does not come back at once
+    expect(warning).to_be_hidden()
+    page.wait_for_timeout(1500)
+    expect(warning).to_be_hidden()
     page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
 
-    page.get_by_label("E-mail address or username").fill("eve")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in_again(page, evaluation.evaluator)
     expect(page.locator("#id_strengths")).to_have_value("Knows the child")
+    assert csp_violations == []
+
+
+def test_stay_signed_in_near_the_absolute_end_turns_the_warning_into_one_that_says_why(
+    page: Page,
+    live_server,
+    evaluation,  # noqa: F811
+    settings,
+    csp_violations,
+):
+    """The idle end comes first, so the warning offers to stay; staying buys time only up to
+    the absolute end, and then the warning says why and offers no way to stay."""
+    settings.SESSION_COOKIE_AGE = 14
+    settings.PQA_SESSION_MAX_SECONDS = 22
+    settings.PQA_SESSION_WARNING_SECONDS = 5
+    sign_in(page, live_server.url, "eve")
+    warning = page.get_by_role("alertdialog", name="You are about to be signed out")
+    expect(warning).to_be_visible(timeout=16_000)
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(warning).to_be_hidden()  # the time bought, up to the absolute end
+    expect(warning).to_be_visible(timeout=20_000)
+    expect(warning).to_contain_text("because you signed in 22 seconds ago; your typing is kept", timeout=10_000)
+    expect(warning.get_by_role("button", name="Stay signed in")).to_be_hidden()
+    page.wait_for_url(re.compile(r"/accounts/login/\?next="), timeout=15_000)
     assert csp_violations == []

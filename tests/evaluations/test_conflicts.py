@@ -6,7 +6,6 @@ recommendations (no pages yet) through their services."""
 import datetime as dt
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,6 +13,7 @@ from evaluations import services
 from evaluations.models import Evaluation, Grade, Moderation, Recommendation
 from pqa.models import EditConflict, Role
 from pqa.services import EditConflictError, edit_conflict_keep, edit_conflict_resolve
+from tests.conftest import PQAClient
 from tests.evaluations.test_sit_alongside_form import form_data
 from tests.factories import EvaluationFactory, UserFactory, completed_evaluation
 
@@ -31,7 +31,7 @@ def autosave(client, evaluation, **fields):
 
 def two_devices(evaluator):
     """The evaluator signed in twice, e.g. on a laptop and a tablet: two sessions, two tabs."""
-    laptop, tablet = Client(), Client()
+    laptop, tablet = PQAClient(), PQAClient()
     laptop.force_login(evaluator)
     tablet.force_login(evaluator)
     return laptop, tablet

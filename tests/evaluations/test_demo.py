@@ -8,11 +8,12 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations import selectors
 from evaluations.models import Cycle, CycleType, Evaluation, Grade, Moderation, Recommendation
 from evaluations.selectors import overdue
-from pqa.demo import DEMO_PASSWORD
+from pqa.demo import DEMO_DEVICE_NAME, DEMO_PASSWORD
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter
 
@@ -161,6 +162,15 @@ def test_written_through_the_services_with_history(loaded):
     evaluation = Evaluation.objects.filter(status=Status.RETURNED).first()
     assert evaluation.history.count() >= 3  # allocated, draft, submitted
     assert evaluation.history.filter(history_user=evaluation.evaluator).exists()
+
+
+def test_every_demo_account_has_the_demo_authenticator_even_when_loaded_before(loaded):
+    demo_users = User.objects.filter(username__startswith="demo-")
+    assert all(TOTPDevice.objects.filter(user=user, name=DEMO_DEVICE_NAME).exists() for user in demo_users)
+    # Demo data loaded when only some roles needed a second factor: loading again gives the rest one.
+    TOTPDevice.objects.filter(user__role=Role.LEADER).delete()
+    call_command("load_demo", force=True, stdout=StringIO())
+    assert TOTPDevice.objects.filter(user__username="demo-leader", name=DEMO_DEVICE_NAME, confirmed=True).count() == 1
 
 
 def test_running_twice_adds_nothing(loaded):

@@ -1,6 +1,7 @@
 """An absolute session lifetime on top of the idle timeout: 12 hours after signing in the
 session ends, however active the person has been, and they sign in again."""
 
+import re
 import time
 
 import pytest
@@ -87,3 +88,29 @@ def test_an_autosave_after_the_absolute_end_is_refused_as_after_the_idle_timeout
     assert response["Location"].startswith(f"{LOGIN_URL}?next=")
     evaluation.refresh_from_db()
     assert evaluation.strengths == ""
+
+
+def test_near_the_absolute_end_every_answer_says_that_it_is_the_end_that_cannot_move(client_for, evaluator):
+    client = client_for(evaluator)
+    response = client.get(reverse("evaluations:mine"))
+    assert response["X-PQA-Session-Ends"] == "idle"
+    assert 'data-session-ends="idle"' in response.text
+
+    _signed_in_ago(client, TWELVE_HOURS - 90)  # the idle end is 30 minutes away, this one 90 s
+    response = client.get(reverse("evaluations:mine"))
+    assert response["X-PQA-Session-Ends"] == "absolute"
+    assert 'data-session-ends="absolute"' in response.text
+    ping = client.get(reverse("session_ping"))
+    assert ping.json()["ends"] == "absolute"
+    assert ping.json()["expires_in"] <= 90
+
+
+def test_the_warning_of_the_absolute_end_says_why_in_plain_words(client_for, evaluator):
+    client = client_for(evaluator)
+    _signed_in_ago(client, TWELVE_HOURS - 90)
+    page = re.sub(r"\s+", " ", client.get(reverse("evaluations:mine")).text)
+    assert (
+        "For your security you will be signed out at "
+        '<strong class="pqa-session-end-at">the end of your session</strong> '
+        "because you signed in 12 hours ago; your typing is kept."
+    ) in page

@@ -84,10 +84,22 @@ def test_the_demo_moderator_signs_in_twice_in_a_row_and_both_succeed(client, set
     assert len(set(codes)) == 3, "a code already used is never shown again"
 
 
-def test_the_login_page_says_which_demo_accounts_need_a_code(client, settings):
+def test_the_login_page_says_every_demo_account_is_asked_for_a_code(client, settings):
     settings.DEBUG = True
     UserFactory(username="demo-moderator", role=Role.MODERATOR)
     UserFactory(username="demo-evaluator", role=Role.EVALUATOR)
     page = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", client.get(reverse("login")).text))
-    assert "demo-moderator Moderator — Needs a code" in page
-    assert "demo-evaluator Evaluator — No code" in page
+    assert "Every account is then asked for a two-factor code" in page
+    assert "demo-moderator Moderator" in page
+    assert "demo-evaluator Evaluator" in page
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_the_demo_account_of_every_role_signs_in_without_a_phone(client, settings, role):
+    settings.DEBUG = True
+    username = f"demo-{role}"
+    person = UserFactory(username=username, role=role, is_staff=role == Role.ADMINISTRATOR)
+    person.set_password(DEMO_PASSWORD)
+    person.save()
+    TOTPDevice.objects.create(user=person, name=DEMO_DEVICE_NAME, confirmed=True)
+    sign_in_with_the_shown_code(client, username)

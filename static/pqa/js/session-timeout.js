@@ -8,6 +8,9 @@
 // keeps it in this tab's sessionStorage and puts it back after signing in.
 // The countdown starts again whenever this page gets a successful answer from PQA (an autosave,
 // say) and whenever another PQA tab of this browser does (through localStorage).
+// When the end is the absolute lifetime (12 hours after signing in; the page's
+// data-session-ends and the X-PQA-Session-Ends header say "absolute"), nothing can push it
+// back: the warning says so, offers no "Stay signed in", and once closed stays closed.
 (function () {
   "use strict";
   var body = document.body;
@@ -20,7 +23,10 @@
   var loginUrl = body.dataset.loginUrl;
   var stayButton = document.getElementById("session-timeout-stay");
   var signOutForm = document.getElementById("session-timeout-sign-out");
-  var endsAt = document.getElementById("session-timeout-at");
+  var closeButton = document.getElementById("session-timeout-close");
+  var idleText = document.getElementById("session-timeout-idle");
+  var absoluteText = document.getElementById("session-timeout-absolute");
+  var absolute = body.dataset.sessionEnds === "absolute";
   var SHARED_KEY = "pqa-session-deadline";
   var deadline = Date.now() + period * 1000;
   var warned = false;
@@ -36,8 +42,18 @@
     if (dialog.open) dialog.close();
   }
 
-  function extend(seconds) {
+  function extend(seconds, ends) {
+    if (ends) absolute = ends === "absolute";
     var next = Date.now() + seconds * 1000;
+    if (absolute) {
+      // The end that cannot move: count to it. "Stay signed in" bought time up to it, or no
+      // time worth the name: then the warning stays, now saying why and offering no way to stay.
+      deadline = next;
+      share();
+      if (warned && seconds <= warnBefore) warn();
+      else hideWarning();
+      return;
+    }
     if (next > deadline) {
       deadline = next;
       share();
@@ -52,9 +68,20 @@
 
   function warn() {
     warned = true;
-    endsAt.textContent = clock(deadline);
-    dialog.showModal();
-    stayButton.focus();
+    Array.prototype.forEach.call(dialog.querySelectorAll(".pqa-session-end-at"), function (element) {
+      element.textContent = clock(deadline);
+    });
+    idleText.hidden = absolute;
+    absoluteText.hidden = !absolute;
+    stayButton.hidden = absolute;
+    closeButton.hidden = !absolute;
+    if (!dialog.open) dialog.showModal();
+    (absolute ? closeButton : stayButton).focus();
+  }
+
+  function carryOn() {
+    // Closed, not answered: `warned` stays set, so it does not open again before the end.
+    if (dialog.open) dialog.close();
   }
 
   function signOut(next) {
@@ -78,7 +105,7 @@
       if (!response.ok) throw new Error("session ended");
       return response.json();
     }).then(function (answer) {
-      extend(answer.expires_in || period);
+      extend(answer.expires_in || period, answer.ends);
     }).catch(timeUp);
   }
 
@@ -90,10 +117,13 @@
   }, 1000);
 
   stayButton.addEventListener("click", stay);
-  // Escape means "not now": stay signed in rather than leave the warning unanswered.
+  closeButton.addEventListener("click", carryOn);
+  // Escape means "not now": stay signed in rather than leave the warning unanswered (near the
+  // absolute end, where staying is not possible: close the warning and carry on).
   dialog.addEventListener("cancel", function (event) {
     event.preventDefault();
-    stay();
+    if (absolute) carryOn();
+    else stay();
   });
   signOutForm.addEventListener("submit", function () { ended = true; });
 
@@ -111,7 +141,8 @@
         // The server says how long is left (it writes the session at most once a minute, so
         // that can be a little less than the whole period).
         var left = parseInt(response.headers.get("X-PQA-Session-Expires-In"), 10);
-        if (ours && !fromWarning && !whileWarned && !warned) extend(isNaN(left) ? period : left);
+        var ends = response.headers.get("X-PQA-Session-Ends");
+        if (ours && !fromWarning && !whileWarned && !warned) extend(isNaN(left) ? period : left, ends);
         return response;
       });
     };
