@@ -8,6 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
 
+from pqa.quarters import year_range
+
 # One message for every refused sign-in, so the page never says whether an account exists.
 SIGN_IN_REFUSED = "Enter a correct e-mail address or username and password"
 
@@ -36,10 +38,20 @@ def example_date_hint(then: str = "", *, days_from_today: int = 0):
     return lazy(text, str)()
 
 
+def date_year_range(today: dt.date | None = None) -> tuple[int, int]:
+    """The first and the last calendar year a date typed into PQA may have: every day of the
+    quarters PQA accepts (pqa.quarters.year_range: financial years 2000-01 to ten after the
+    current one), so a date that fits no cycle, or a typing slip such as 20266, is refused
+    beside the field rather than saved. One rule for every date field."""
+    first, last = year_range(today)
+    return first, last + 1  # the last financial year ends in March of the next calendar year
+
+
 class DateField(DateInputField):
     """PQA's one date field: the GOV.UK date input (day, month, year, three inputs named
     NAME_0, NAME_1, NAME_2; errors link to the day). Blank is None unless required; a part
-    missing, a two-digit year or an impossible date says what to fix, naming the date."""
+    missing, a two-digit year, a part that is not a number (or a huge one), an impossible date
+    or a year outside `date_year_range` says what to fix, naming the date."""
 
     def __init__(
         self,
@@ -62,8 +74,16 @@ class DateField(DateInputField):
         day, month, year = (list(data_list) + [None, None, None])[:3]
         if not (day and month and year):
             return None
-        if len(str(year)) != 4:
+        day, month, year = (str(part).strip() for part in (day, month, year))
+        if not all(part.isascii() and part.isdigit() for part in (day, month, year)):
+            raise ValidationError(f"The {self.noun} must be a real date, written in numbers")
+        if len(year) != 4:
             raise ValidationError("The year must have 4 numbers, for example 2026")
+        if len(day) > 2 or len(month) > 2:  # also keeps a 20-digit day from overflowing the date
+            raise ValidationError(f"The {self.noun} must be a real date")
+        first, last = date_year_range()
+        if not first <= int(year) <= last:
+            raise ValidationError(f"The year of the {self.noun} must be between {first} and {last}")
         try:
             return dt.date(day=int(day), month=int(month), year=int(year))
         except ValueError as error:
