@@ -359,3 +359,12 @@ def team_open_recommendations(user, today: dt.date | None = None) -> QuerySet[Re
         .annotate(overdue_rank=overdue_first)
         .order_by("overdue_rank", F("due_date").asc(nulls_last=True), "pk")
     )
+
+
+def evaluation_given_away_from(*, user, pk: int) -> Evaluation | None:
+    """The evaluation `pk` if it was once allocated to `user` (its history says so) and has since
+    been given to another evaluator; else None. Only its id and version are read: the former
+    evaluator may no longer read the evaluation, only keep what they were typing into it."""
+    if not Evaluation.history.filter(id=pk, evaluator_id=user.pk).exists():
+        return None
+    return Evaluation.objects.exclude(evaluator_id=user.pk).only("pk", "version").filter(pk=pk).first()

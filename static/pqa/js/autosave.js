@@ -33,6 +33,7 @@
   var timer = null;
   var dirty = false;
   var saving = false;
+  var stopped = false; // the evaluation was given to someone else: nothing more can be saved here
 
   function say(text) {
     if (status) status.textContent = text;
@@ -72,6 +73,7 @@
 
   function save() {
     timer = null;
+    if (stopped) return;
     if (saving) { schedule(); return; }
     saving = true;
     dirty = false;
@@ -95,6 +97,12 @@
         setVersion(result.body.version);
         if (!dirty) forgetLocal();
         say(result.body.message);
+      } else if (result.status === 409 && result.body.given_away) {
+        // Not a connection problem: retrying would never succeed. The server kept the text.
+        stopped = true;
+        dirty = false;
+        say(result.body.error);
+        showLink("autosave-kept", result.body.kept_url, "Read your kept text");
       } else if (result.status === 409) {
         say(result.body.error);
         if (result.body.not_saved_url) showLink("autosave-compare", result.body.not_saved_url, "Compare your version with the saved one");
@@ -111,6 +119,7 @@
   }
 
   function schedule(delay) {
+    if (stopped) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(save, delay || DELAY);
   }
