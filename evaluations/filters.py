@@ -24,8 +24,12 @@ class EvaluationFilter(django_filters.FilterSet):
     grade = django_filters.ChoiceFilter(
         method="final_grade", choices=Grade.choices, empty_label="Any grade", label="Final grade"
     )
+    # Bounded: SQLite refuses a LIKE pattern over 50,000 bytes (a 500), and no reference is long.
     reference = django_filters.CharFilter(
-        method="search", label="Reference or child's case id", widget=forms.TextInput(attrs={"spellcheck": "false"})
+        max_length=100,
+        method="search",
+        label="Reference or child's case id",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
     )
 
     class Meta:

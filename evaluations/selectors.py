@@ -1065,3 +1065,12 @@ def owner_choices_for(team_id: int | None) -> list[tuple[str, list[tuple[int, st
 def _person_label(person) -> str:
     role = "team manager" if person.role == Role.TEAM_MANAGER else ""
     return f"{person} ({role})" if role else str(person)
+
+
+def evaluation_given_away_from(*, user, pk: int) -> Evaluation | None:
+    """The evaluation `pk` if it was once allocated to `user` (its history says so) and has since
+    been given to another evaluator; else None. Only its id and version are read: the former
+    evaluator may no longer read the evaluation, only keep what they were typing into it."""
+    if not Evaluation.history.filter(id=pk, evaluator_id=user.pk).exists():
+        return None
+    return Evaluation.objects.exclude(evaluator_id=user.pk).only("pk", "version").filter(pk=pk).first()

@@ -51,6 +51,38 @@ def keep_refused_version(
     )
 
 
+def keep_text_of_former_editor(request, instance: models.Model) -> EditConflict:
+    """Keep what someone sent to a record that is no longer theirs to edit (an evaluation given
+    to another evaluator while they typed). Kept like a refused version, so it is theirs to read
+    on their kept-texts page; the record itself stays out of their reach."""
+    posted = request.POST.get("version", "")
+    # The posted version only names the kept copy (one per starting point); a tampered one
+    # falls back to the record's own.
+    version = int(posted) if posted.isascii() and posted.isdigit() and 0 < int(posted) < 2**31 else instance.version
+    data = {key: request.POST.getlist(key) for key in request.POST if key not in NOT_KEPT}
+    return edit_conflict_keep(
+        user=request.user, instance=instance, based_on_version=version, data=data, winning_version=instance.version
+    )
+
+
+def kept_texts_of(user) -> list[dict]:
+    """This person's kept versions not yet settled, newest first, each as the words they typed
+    (the values that are text, by field), for their kept-texts page: nothing of the record but
+    its kind and number."""
+    kept = []
+    conflicts = EditConflict.objects.filter(user=user, resolved_at__isnull=True).select_related("content_type")
+    for conflict in conflicts[:50]:
+        words = [
+            (name.replace("-", " ").replace("_", " ").capitalize(), value)
+            for name, values in conflict.data.items()
+            if name not in NOT_APPLIED | {"editor_token", "resolves_conflict"}
+            for value in (values if isinstance(values, list) else [values])
+            if isinstance(value, str) and len(value.strip()) > 1 and not value.strip().isdigit()
+        ]
+        kept.append({"conflict": conflict, "kind": conflict.content_type.name, "words": words})
+    return kept
+
+
 def unresolved_conflicts(user, instance: models.Model) -> list[EditConflict]:
     return list(EditConflict.objects.unresolved_for(user=user, instance=instance))
 

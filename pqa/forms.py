@@ -3,10 +3,13 @@
 import datetime as dt
 
 from crispy_forms_gds.fields import DateInputField
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
+
+from pqa.quarters import year_range
 
 # One message for every refused sign-in, so the page never says whether an account exists.
 SIGN_IN_REFUSED = "Enter a correct e-mail address or username and password"
@@ -36,10 +39,20 @@ def example_date_hint(then: str = "", *, days_from_today: int = 0):
     return lazy(text, str)()
 
 
+def date_year_range(today: dt.date | None = None) -> tuple[int, int]:
+    """The first and the last calendar year a date typed into PQA may have: every day of the
+    quarters PQA accepts (pqa.quarters.year_range: financial years 2000-01 to ten after the
+    current one), so a date that fits no cycle, or a typing slip such as 20266, is refused
+    beside the field rather than saved. One rule for every date field."""
+    first, last = year_range(today)
+    return first, last + 1  # the last financial year ends in March of the next calendar year
+
+
 class DateField(DateInputField):
     """PQA's one date field: the GOV.UK date input (day, month, year, three inputs named
     NAME_0, NAME_1, NAME_2; errors link to the day). Blank is None unless required; a part
-    missing, a two-digit year or an impossible date says what to fix, naming the date."""
+    missing, a two-digit year, a part that is not a number (or a huge one), an impossible date
+    or a year outside `date_year_range` says what to fix, naming the date."""
 
     def __init__(
         self,
@@ -62,8 +75,16 @@ class DateField(DateInputField):
         day, month, year = (list(data_list) + [None, None, None])[:3]
         if not (day and month and year):
             return None
-        if len(str(year)) != 4:
+        day, month, year = (str(part).strip() for part in (day, month, year))
+        if not all(part.isascii() and part.isdigit() for part in (day, month, year)):
+            raise ValidationError(f"The {self.noun} must be a real date, written in numbers")
+        if len(year) != 4:
             raise ValidationError("The year must have 4 numbers, for example 2026")
+        if len(day) > 2 or len(month) > 2:  # also keeps a 20-digit day from overflowing the date
+            raise ValidationError(f"The {self.noun} must be a real date")
+        first, last = date_year_range()
+        if not first <= int(year) <= last:
+            raise ValidationError(f"The year of the {self.noun} must be between {first} and {last}")
         try:
             return dt.date(day=int(day), month=int(month), year=int(year))
         except ValueError as error:
@@ -77,3 +98,38 @@ class DateField(DateInputField):
             raise ValidationError(f"The {self.noun} must be today or in the future")
         if self.not_in_future and value > timezone.localdate():
             raise ValidationError(f"The {self.noun} must be today or in the past")
+
+
+# --- Choices of records ------------------------------------------------------------------------
+
+# The largest id a database holds (a 64-bit integer). A posted id beyond it is not an id: asked
+# for, SQLite raises OverflowError and PostgreSQL a DataError, so it is refused before the query.
+LARGEST_ID = 2**63 - 1
+
+
+def _is_id(value) -> bool:
+    text = str(value).strip()
+    return text.isdigit() and 0 < int(text) <= LARGEST_ID
+
+
+class ModelChoiceField(forms.ModelChoiceField):
+    """Django's, refusing a posted value that cannot be an id as an invalid choice (a message
+    beside the field) instead of sending it to the database."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not self.to_field_name and not _is_id(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return super().to_python(value)
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """As ModelChoiceField, for a list of ids (checkboxes)."""
+
+    def _check_values(self, value):
+        if not self.to_field_name:
+            for item in value:
+                if not _is_id(item):
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"], code="invalid_choice", params={"value": item}
+                    )
+        return super()._check_values(value)

@@ -19,7 +19,6 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,6 +27,7 @@ from pqa import audit, services
 from pqa.demo import DEMO_DEVICE_NAME, demo_current_code
 from pqa.models import RecoveryCodeDevice
 from pqa.permissions import role_requires_two_factor
+from pqa.redirects import local_url
 
 
 def confirmed_device(user) -> TOTPDevice | None:
@@ -100,12 +100,7 @@ class RecoveryCodeForm(forms.Form):
 
 
 def _safe_next(request) -> str | None:
-    candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(
-        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return candidate
-    return None
+    return local_url(request, request.POST.get("next") or request.GET.get("next"))
 
 
 def _next_url(request) -> str:

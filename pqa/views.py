@@ -9,6 +9,7 @@ from django.utils.decorators import method_decorator
 
 from pqa import registry
 from pqa.audit import lockout_username
+from pqa.conflicts import kept_texts_of
 from pqa.demo import DEMO_PASSWORD
 from pqa.forms import SignInForm
 from pqa.models import Role, User
@@ -36,6 +37,12 @@ def your_pqa(request):
             "own_pages_to_come": not registry.has_home(user),
         },
     )
+
+
+def kept_texts(request):
+    """What this person typed that could not be saved where they typed it (a refused version,
+    or an evaluation given to someone else meanwhile): theirs alone, so nothing typed is lost."""
+    return render(request, "pqa/kept_texts.html", {"kept": kept_texts_of(request.user)})
 
 
 def session_ping(request):

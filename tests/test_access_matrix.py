@@ -57,6 +57,8 @@ EXPECTATIONS = {
     "home": ("get", None, everyone(302)),  # where to: tests/pqa/test_registry.py
     # The core's home for a role no app serves yet; open to all, it lists their menu.
     "your_pqa": ("get", None, everyone()),
+    # What this person typed that could not be saved where they typed it: their own, for all.
+    "kept_texts": ("get", None, everyone()),
     "healthz": ("get", None, dict.fromkeys(PEOPLE, 200)),
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),

@@ -17,7 +17,7 @@ from evaluations.limits import PASTED_LIST_CHARACTERS, TEXT_LIMITS
 from evaluations.models import Cycle, CycleType
 from evaluations.selectors import people_who_evaluate
 from pqa.case_ids import child_key, child_key_expression, validate_child_ref
-from pqa.forms import DateField, example_date_hint
+from pqa.forms import DateField, ModelChoiceField, ModelMultipleChoiceField, example_date_hint
 from pqa.models import Team, User
 from pqa.quarters import Quarter, QuarterError
 from pqa.text_limits import counted, too_long_message
@@ -50,16 +50,16 @@ class TeamChoiceIterator(forms.models.ModelChoiceIterator):
             yield (area, [(self.choice(team)[0], team.name) for team in members])
 
 
-class TeamChoiceField(forms.ModelChoiceField):
+class TeamChoiceField(ModelChoiceField):
     iterator = TeamChoiceIterator
 
 
-class EvaluatorChoiceField(forms.ModelChoiceField):
+class EvaluatorChoiceField(ModelChoiceField):
     def label_from_instance(self, user):
         return f"{user.get_full_name() or user.username} ({user.email})"
 
 
-class EvaluatorsChoiceField(forms.ModelMultipleChoiceField):
+class EvaluatorsChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, user):
         return f"{user.get_full_name() or user.username} ({user.email})"
 

@@ -24,7 +24,7 @@ from evaluations.models import (
 )
 from evaluations.selectors import owner_choices_for
 from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, FINDING_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
-from pqa.forms import DateField, example_date_hint
+from pqa.forms import DateField, ModelChoiceField, example_date_hint
 from pqa.models import User
 from pqa.text_limits import too_long_message
 
@@ -158,7 +158,7 @@ class RecommendationForm(forms.Form):
     action = _text("Action", "What needs to happen, for the child.", rows=2, limit=("Recommendation", "action"))
     # An account, not a name: the register, "my actions" and the reminders reach the person.
     # The options are drawn once per page (SitAlongsideForms.build); validation reads the queryset.
-    owner = forms.ModelChoiceField(
+    owner = ModelChoiceField(
         queryset=User.objects.filter(is_active=True),
         required=False,
         label="Owner",

@@ -15,6 +15,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from evaluations.models import Grade, Moderation, Pillar
 from evaluations.permissions import MODERATE_ROLES
+from pqa.forms import ModelMultipleChoiceField
 from pqa.models import User
 
 # The moderator's rationale and the Practice Hub's reason for a new round: long enough for a
@@ -162,12 +163,12 @@ class SampleAddForm(forms.Form):
         return reference
 
 
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, user):
         return f"{user.get_full_name() or user.username} ({user.get_role_display()})"
 
 
-class SampleChoiceField(forms.ModelMultipleChoiceField):
+class SampleChoiceField(ModelMultipleChoiceField):
     def label_from_instance(self, moderation):
         evaluation = moderation.evaluation
         return f"{evaluation.reference} (child {evaluation.child_ref}), {moderation.get_state_display().lower()}"

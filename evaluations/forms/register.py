@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from evaluations.models import Recommendation, closure_problems
+from pqa.forms import ModelChoiceField
 from pqa.models import User
 
 NOTE_MAX_LENGTH = Recommendation._meta.get_field("outcome_note").max_length
@@ -73,7 +74,7 @@ class ActionUpdateForm(forms.Form):
         super().__init__(*args, **kwargs)
         owner_field = []
         if owners is not None:
-            self.fields["owner"] = forms.ModelChoiceField(
+            self.fields["owner"] = ModelChoiceField(
                 queryset=User.objects.filter(is_active=True),
                 label="Owner",
                 help_text="The team's managers and people first.",

@@ -11,6 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from evaluations.forms.cycles import EvaluatorsChoiceField, due_date_field
 from evaluations.models import Evaluation
 from evaluations.selectors import RevisitProposal, people_who_evaluate
+from pqa.forms import ModelMultipleChoiceField
 from pqa.models import User
 
 
@@ -42,7 +43,7 @@ class RevisitShareForm(forms.Form):
 
 
 class RevisitAllocateForm(forms.Form):
-    originals = forms.ModelMultipleChoiceField(
+    originals = ModelMultipleChoiceField(
         queryset=Evaluation.objects.none(),
         widget=forms.CheckboxSelectMultiple,
         label="Children to revisit",

@@ -16,6 +16,21 @@ from evaluations.forms.evaluation import SitAlongsideForms, grade_descriptors
 from evaluations.models import Evaluation
 from evaluations.permissions import can_edit_evaluation
 from evaluations.views.conflicts import keep_refused_version, settle_kept_version, unresolved_conflicts
+from pqa.conflicts import keep_text_of_former_editor
+
+GIVEN_AWAY = (
+    "This evaluation has been given to another evaluator, so your changes cannot be saved to it. "
+    "Your text has been kept: you can read it in your kept texts."
+)
+
+
+def _given_away(request, pk: int) -> Evaluation | None:
+    """The evaluation, if the Practice Hub gave it to someone else while this evaluator had it
+    open: what they sent is kept for them (pqa.conflicts), since it can no longer be saved."""
+    evaluation = selectors.evaluation_given_away_from(user=request.user, pk=pk)
+    if evaluation is not None:
+        keep_text_of_former_editor(request, evaluation)
+    return evaluation
 
 
 def _editable_evaluation(request, pk: int) -> Evaluation:
@@ -64,6 +79,9 @@ def _conflict_message(error: services.ConcurrentEditError) -> str:
 
 @require_http_methods(["GET", "POST"])
 def evaluation_form(request, pk: int):
+    if request.method == "POST" and _given_away(request, pk):
+        messages.error(request, GIVEN_AWAY)
+        return redirect("kept_texts")
     evaluation = _editable_evaluation(request, pk)
     if not can_edit_evaluation(request.user, evaluation):
         messages.info(request, "This evaluation has been returned, so it can be read but not changed.")
@@ -145,6 +163,9 @@ def _render_form(request, evaluation, forms, *, errors=None, status=200, draft_s
 @require_POST
 def evaluation_autosave(request, pk: int):
     """Saves the draft as the evaluator types; answers in JSON for the page's script."""
+    if _given_away(request, pk):
+        # 409, not 404: the script stops retrying and says what happened.
+        return JsonResponse({"error": GIVEN_AWAY, "given_away": True, "kept_url": reverse("kept_texts")}, status=409)
     evaluation = _editable_evaluation(request, pk)
     if not can_edit_evaluation(request.user, evaluation):
         return JsonResponse({"error": "This evaluation has been returned and can no longer be changed."}, status=409)

@@ -5,7 +5,6 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from evaluations import selectors, services
@@ -14,6 +13,7 @@ from evaluations.permissions import (
     can_see_all_safeguarding_concerns,
     can_see_team_safeguarding_concerns,
 )
+from pqa.redirects import local_url
 
 PAGE_SIZE = 25
 
@@ -50,7 +50,5 @@ def safeguarding_acknowledge(request, pk: int):
         messages.error(request, str(error))
     else:
         messages.success(request, f"You acknowledged the safeguarding concern in {evaluation.reference}.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("evaluations:safeguarding", args=[evaluation.pk])
+    back = local_url(request, request.POST.get("next")) or reverse("evaluations:safeguarding", args=[evaluation.pk])
     return redirect(back)

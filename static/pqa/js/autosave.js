@@ -16,23 +16,43 @@
   var serverSavedAt = form.dataset.savedAt ? Date.parse(form.dataset.savedAt) : 0;
   var DELAY = 2000;
 
-  // This tab's token: saves from this tab (even one sent as it reloaded) are not conflicts
-  // with each other; a save from another tab or person still is.
+  // This tab's token: saves from this tab are not conflicts with each other; a save from
+  // another tab or person still is. It lives in this page's memory, not in sessionStorage,
+  // because "Duplicate tab" copies sessionStorage and two tabs must never share a token. It is
+  // handed to the next page of this same tab only as the page is left, for a few seconds (a
+  // reload, whose last save may reach the server after the new page was drawn), and taken
+  // back at once on load, so a tab duplicated at any other moment never finds it.
+  var HANDOFF = "pqa-editor-token-handoff";
+  var HANDOFF_SECONDS = 5;
+  function newToken() {
+    return Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
   var token = null;
   try {
-    token = sessionStorage.getItem("pqa-editor-token");
-    if (!token) {
-      token = Array.prototype.map.call(crypto.getRandomValues(new Uint8Array(16)), function (b) {
-        return ("0" + b.toString(16)).slice(-2);
-      }).join("");
-      sessionStorage.setItem("pqa-editor-token", token);
+    var handed = JSON.parse(sessionStorage.getItem(HANDOFF) || "null");
+    sessionStorage.removeItem(HANDOFF);
+    if (handed && handed.page === location.pathname && Date.now() - handed.at < HANDOFF_SECONDS * 1000) {
+      token = handed.token;
     }
+    sessionStorage.removeItem("pqa-editor-token"); // the shared token of earlier versions
   } catch (error) { token = null; }
+  try { token = token || newToken(); } catch (error) { token = null; }
+  function handOff() {
+    try {
+      if (token) sessionStorage.setItem(HANDOFF, JSON.stringify({ token: token, page: location.pathname, at: Date.now() }));
+    } catch (error) { /* ignore */ }
+  }
+  function takeBack() {
+    try { sessionStorage.removeItem(HANDOFF); } catch (error) { /* ignore */ }
+  }
   var tokenField = form.querySelector("input[name=editor_token]");
   if (tokenField && token) tokenField.value = token;
   var timer = null;
   var dirty = false;
   var saving = false;
+  var stopped = false; // the evaluation was given to someone else: nothing more can be saved here
 
   function say(text) {
     if (status) status.textContent = text;
@@ -72,6 +92,7 @@
 
   function save() {
     timer = null;
+    if (stopped) return;
     if (saving) { schedule(); return; }
     saving = true;
     dirty = false;
@@ -101,6 +122,12 @@
         setVersion(result.body.version);
         if (!dirty) forgetLocal();
         say(result.body.message);
+      } else if (result.status === 409 && result.body.given_away) {
+        // Not a connection problem: retrying would never succeed. The server kept the text.
+        stopped = true;
+        dirty = false;
+        say(result.body.error);
+        showLink("autosave-kept", result.body.kept_url, "Read your kept text");
       } else if (result.status === 409) {
         say(result.body.error);
         if (result.body.not_saved_url) showLink("autosave-compare", result.body.not_saved_url, "Compare your version with the saved one");
@@ -127,6 +154,7 @@
   }
 
   function schedule(delay) {
+    if (stopped) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(save, delay || DELAY);
   }
@@ -202,5 +230,7 @@
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "hidden") flush();
   });
-  window.addEventListener("pagehide", flush);
+  window.addEventListener("pagehide", function () { flush(); handOff(); });
+  // Back from the back-forward cache: this page goes on, so the handed-off token is taken back.
+  window.addEventListener("pageshow", function (event) { if (event.persisted) takeBack(); });
 })();
