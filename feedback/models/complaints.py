@@ -4,7 +4,7 @@ reads their dates is feedback.complaints.clock."""
 
 from __future__ import annotations
 
-from django.core.validators import MinValueValidator, MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
