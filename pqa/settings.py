@@ -277,6 +277,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-import-jobs": {"task": "pqa.tasks.sweep_import_jobs", "schedule": 60.0},
     # Expired sessions and old sign-in records (pqa.services.housekeeping_run), at a quiet hour.
     "housekeeping": {"task": "pqa.tasks.housekeeping", "schedule": crontab(hour=3, minute=17)},
+    # Customer relations' morning e-mail of complaints due soon or overdue (once a day).
+    "complaints-digest": {"task": "feedback.tasks.complaints_digest", "schedule": crontab(hour=7, minute=5)},
 }
 
 # --- Sessions and security ---------------------------------------------------

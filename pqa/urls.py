@@ -22,6 +22,7 @@ urlpatterns = [
     path("imports/<int:pk>/status.json", job_views.import_job_status, name="import_job_status"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
+    path("feedback/", include("feedback.urls")),
     path("pqa/", include("pqa.reporting.urls")),
     path("pqa/", include("pqa.kpis.urls")),  # entering KPI values (the scorecard is reporting's)
 ]

@@ -89,7 +89,8 @@ class Complaint(models.Model):
 
     reference = models.CharField(max_length=TEXT_LIMITS("Complaint", "reference"), unique=True)
     received = models.DateField(help_text="The Stage 1 clock starts on the next working day.")
-    how_received = models.CharField(max_length=16, choices=HowReceived.choices)
+    # Blank only for complaints imported from a log that did not say (the form requires it).
+    how_received = models.CharField(max_length=16, choices=HowReceived.choices, blank=True)
     complainant = models.CharField(max_length=16, choices=Complainant.choices)
     procedure = models.CharField(max_length=16, choices=Procedure.choices, default=Procedure.STATUTORY)
     service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="complaints")
