@@ -93,10 +93,10 @@ class ComplaintForm(forms.Form):
     summary = _text(
         "Summary (optional)", "Complaint", "summary", textarea=True, help_text="What it is about. No names."
     )
-    age_band = _text("Age band (optional)", "Complaint", "age_band")
-    ethnicity = _text("Ethnicity (optional)", "Complaint", "ethnicity")
-    disability = _text("Disability (optional)", "Complaint", "disability")
-    gender = _text("Gender (optional)", "Complaint", "gender")
+    age_band = _text("Age band (optional)", "Complaint", "age_band", help_text="Of the child, for example 11-15.")
+    ethnicity = _text("Ethnicity (optional)", "Complaint", "ethnicity", help_text="As the complainant describes it.")
+    disability = _text("Disability (optional)", "Complaint", "disability", help_text="Yes, no, or a few words.")
+    gender = _text("Gender (optional)", "Complaint", "gender", help_text="As the complainant describes it.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,7 +133,12 @@ class ComplaintForm(forms.Form):
 
 class ExtendForm(forms.Form):
     reason = _text(
-        "Why does this stage need longer?", "ComplaintStage", "extension_reason", required=True, textarea=True
+        "Why does this stage need longer?",
+        "ComplaintStage",
+        "extension_reason",
+        required=True,
+        textarea=True,
+        help_text="The reason is kept with the complaint, for example waiting for another agency's records.",
     )
 
     def __init__(self, *args, stage: int, **kwargs):
@@ -192,7 +197,13 @@ class OmbudsmanForm(forms.Form):
     decision = forms.ChoiceField(
         label="Decision (optional)", choices=[("", "Not decided yet"), *OmbudsmanDecision.choices], required=False
     )
-    remedy = _text("Remedy (optional)", "Complaint", "ombudsman_remedy", textarea=True)
+    remedy = _text(
+        "Remedy (optional)",
+        "Complaint",
+        "ombudsman_remedy",
+        textarea=True,
+        help_text="What the Ombudsman asked the trust to do.",
+    )
     complied = DateField(label="Date the trust complied (optional)", noun="date complied", not_in_future=True)
 
     def __init__(self, *args, **kwargs):
@@ -220,8 +231,12 @@ class OmbudsmanForm(forms.Form):
 
 class LearningForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    learning = _text("What was learned", "Complaint", "learning", textarea=True)
-    actions_taken = _text("Actions taken", "Complaint", "actions_taken", textarea=True)
+    learning = _text(
+        "What was learned", "Complaint", "learning", textarea=True, help_text="What the trust learned from it."
+    )
+    actions_taken = _text(
+        "Actions taken", "Complaint", "actions_taken", textarea=True, help_text="What was done because of it."
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
