@@ -497,7 +497,9 @@ def _write(rows, existing, areas, teams, actor, reason, progress) -> None:
         for stage in sorted(stages, key=lambda item: item.number):
             old = kept.get(stage.number)
             if old is not None:
+                # The row's stage replaces the one kept, in place: its history goes on.
                 stage.pk = old.pk
+                stage._state.adding = False
             stage.complaint = complaint
             stage.full_clean()
             _attribute(stage, actor, reason)

@@ -65,7 +65,9 @@ def test_a_team_manager_reads_their_teams_complaints_only(client_for, team_manag
     page = client.get(reverse("feedback:complaints:list")).content.decode()
     assert mine.reference in page and theirs.reference not in page
     assert client.get(reverse("feedback:complaints:detail", args=[theirs.pk])).status_code == 404
-    assert "Record the response" not in client.get(reverse("feedback:complaints:detail", args=[mine.pk])).content.decode()
+    assert (
+        "Record the response" not in client.get(reverse("feedback:complaints:detail", args=[mine.pk])).content.decode()
+    )
 
 
 def test_the_list_filters_by_status_and_exports_what_it_shows(client_for, customer_relations, record_complaint):
@@ -113,7 +115,9 @@ def test_the_home_puts_due_soon_and_overdue_first(client_for, customer_relations
     assert urgent == ["LONG-AGO"] and others == ["TODAY"]
 
 
-def test_the_daily_email_is_queued_once_a_day(record_complaint, customer_relations, settings, django_capture_on_commit_callbacks):
+def test_the_daily_email_is_queued_once_a_day(
+    record_complaint, customer_relations, settings, django_capture_on_commit_callbacks
+):
     record_complaint(reference="LATE-1", received=D(2024, 6, 10))
     with django_capture_on_commit_callbacks(execute=True):
         first = notifications.complaints_digest_send(day=D(2024, 7, 1))
