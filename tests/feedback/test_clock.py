@@ -259,3 +259,12 @@ def test_stage3_cannot_be_escalated_further():
         stage3_responded=D(2024, 5, 10),
     )
     assert "last stage" in clock.may_ask_next_stage(facts, D(2024, 5, 13))
+
+
+def test_the_docs_show_the_text_limits_as_they_are():
+    from pathlib import Path
+
+    from feedback.limits import TEXT_LIMITS
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "complaints.md").read_text()
+    assert TEXT_LIMITS.markdown() in docs
