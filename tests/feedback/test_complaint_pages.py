@@ -168,3 +168,55 @@ def test_no_mail_is_sent_to_anyone_but_customer_relations(record_complaint, make
     notifications.complaints_digest_send(day=D(2024, 7, 1))
     assert all("hub2" not in address for n in Notification.objects.all() for address in n.recipients)
     assert len(mail.outbox) <= 1
+
+
+def test_the_ombudsman_page_records_referral_decision_and_compliance(client_for, customer_relations, record_complaint):
+    complaint = record_complaint(received=D(2024, 1, 8))
+    services.complaint_respond(
+        actor=customer_relations, complaint=complaint, stage=1, responded=D(2024, 1, 19), outcome="not_upheld"
+    )
+    client = client_for(customer_relations)
+    url = reverse("feedback:complaints:ombudsman", args=[complaint.pk])
+    client.post(url, _date("referred", D(2024, 2, 1)))
+    response = client.post(
+        url,
+        {
+            **_date("referred", D(2024, 2, 1)),
+            **_date("decided", D(2024, 5, 1)),
+            "decision": "fault_injustice",
+            "remedy": "Apologise",
+            **_date("complied", D(2024, 5, 20)),
+        },
+        follow=True,
+    )
+    assert "Fault causing injustice, 1 May 2024" in response.content.decode()
+    complaint.refresh_from_db()
+    assert (complaint.ombudsman_referred, complaint.ombudsman_complied) == (D(2024, 2, 1), D(2024, 5, 20))
+
+
+def test_a_decision_without_its_date_is_refused(client_for, customer_relations, record_complaint):
+    complaint = record_complaint()
+    response = client_for(customer_relations).post(
+        reverse("feedback:complaints:ombudsman", args=[complaint.pk]),
+        {**_date("referred", D(2024, 7, 1)), "decision": "no_fault"},
+    )
+    assert "Enter the date of the Ombudsman&#x27;s decision" in response.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.ombudsman_referred is None
+
+
+def test_learning_saved_from_an_older_version_is_refused(client_for, customer_relations, record_complaint):
+    complaint = record_complaint()
+    client = client_for(customer_relations)
+    url = reverse("feedback:complaints:learning", args=[complaint.pk])
+    client.post(url, {"version": 1, "learning": "First", "actions_taken": ""})
+    response = client.post(url, {"version": 1, "learning": "Second", "actions_taken": ""})
+    assert "saved this record after you opened it" in response.content.decode()
+    complaint.refresh_from_db()
+    assert complaint.learning == "First"
+
+
+def test_the_register_json_gives_the_contracts_rows(client_for, customer_relations, record_complaint):
+    record_complaint(reference="J-1", received=D(2024, 6, 10))
+    data = client_for(customer_relations).get(reverse("feedback:complaints:register_json"), {"as_of": "2024-06-12"})
+    assert data.json()["complaints"][0]["stage1_due"] == "2024-06-24"
