@@ -32,7 +32,7 @@ def _check(page, axe_check, csp_violations):
 def test_customer_relations_log_extend_respond_and_escalate_a_complaint(
     page: Page, live_server, artifacts, axe_check, csp_violations
 ):
-    team = TeamFactory(service_area__name="Children in Care", name="CiC Team 4")
+    TeamFactory(service_area__name="Children in Care", name="CiC Team 4")
     UserFactory(username="cara", role=Role.CUSTOMER_RELATIONS)
     today = dt.date.today()
     received = today - dt.timedelta(days=28)
