@@ -19,7 +19,7 @@ STATUSES = [
 
 
 class ComplaintFilter(django_filters.FilterSet):
-    stage = django_filters.ChoiceFilter(method="by_clock", choices=STAGES, empty_label="Any stage")
+    stage = django_filters.ChoiceFilter(method="by_clock", choices=STAGES, empty_label="Any stage", label="Stage")
     status = django_filters.ChoiceFilter(
         method="by_clock", choices=STATUSES, empty_label="Any status", label="Status of the latest stage"
     )
@@ -28,7 +28,9 @@ class ComplaintFilter(django_filters.FilterSet):
     )
     team = django_filters.ModelChoiceFilter(queryset=Team.objects.all(), empty_label="All teams")
     complainant = django_filters.ChoiceFilter(choices=Complainant.choices, empty_label="Anyone")
-    theme = django_filters.ChoiceFilter(field_name="themes__theme", choices=Theme.choices, empty_label="Any theme")
+    theme = django_filters.ChoiceFilter(
+        field_name="themes__theme", choices=Theme.choices, empty_label="Any theme", label="Theme"
+    )
     received_from = django_filters.DateFilter(
         field_name="received", lookup_expr="gte", label="Received from (YYYY-MM-DD)"
     )

@@ -220,3 +220,9 @@ def test_the_register_json_gives_the_contracts_rows(client_for, customer_relatio
     record_complaint(reference="J-1", received=D(2024, 6, 10))
     data = client_for(customer_relations).get(reverse("feedback:complaints:register_json"), {"as_of": "2024-06-12"})
     assert data.json()["complaints"][0]["stage1_due"] == "2024-06-24"
+
+
+def test_the_filters_are_labelled_in_words(client_for, customer_relations):
+    page = client_for(customer_relations).get(reverse("feedback:complaints:list")).content.decode()
+    assert ">Stage</label>" in page and ">Theme</label>" in page
+    assert "invalid name" not in page
