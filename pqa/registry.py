@@ -71,6 +71,7 @@ _menu: dict[tuple[str, str], MenuEntry] = {}
 _homes: dict[str, Home] = {}
 _json_endpoints: set[str] = set()
 _notification_kinds: dict[str, str] = {}
+_demo_loaders: dict[str, tuple[int, Callable[..., object]]] = {}
 
 
 # --- Registering (from AppConfig.ready) --------------------------------------------------
@@ -124,6 +125,12 @@ def notification_kind(code: str, label: str) -> None:
     _notification_kinds[code] = label
 
 
+def demo_loader(label: str, loader: Callable[..., object], order: int) -> None:
+    """Demo data an app adds after the core's and the evaluations' (`load_demo`):
+    `loader(actor=...)` must be idempotent and return what it added, in words (or "")."""
+    _demo_loaders[label] = (order, loader)
+
+
 # --- Reading (the core) ---------------------------------------------------------------------
 
 
@@ -157,3 +164,8 @@ def notification_kind_choices() -> list[tuple[str, str]]:
 
 def notification_kind_label(code: str) -> str:
     return _notification_kinds.get(code, code)
+
+
+def demo_loaders() -> list[tuple[str, Callable[..., object]]]:
+    """The registered demo loaders, in order (lower first)."""
+    return [(label, loader) for label, (order, loader) in sorted(_demo_loaders.items(), key=lambda item: item[1][0])]

@@ -284,6 +284,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evaluations.tasks.send_recommendation_reminders",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Customer relations' morning e-mail of complaints due soon or overdue (once a day).
+    "complaints-digest": {"task": "feedback.tasks.complaints_digest", "schedule": crontab(hour=7, minute=5)},
 }
 # Beat keeps its schedule in the database (django-celery-beat), so the times can be changed in
 # the admin without a deployment. The entries above are written into it each time beat starts

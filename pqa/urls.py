@@ -25,6 +25,7 @@ urlpatterns = [
     path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("admin/", admin.site.urls),
     path("evaluations/", include("evaluations.urls")),
+    path("feedback/", include("feedback.urls")),
     path("pqa/", include("pqa.reporting.urls")),
     path("pqa/", include("pqa.kpis.urls")),  # entering KPI values (the scorecard is reporting's)
 ]

@@ -42,6 +42,10 @@ HUB = {Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
 MODERATE = {Role.MODERATOR.value, Role.PRACTICE_HUB.value}
 # Everyone signed in: every role needs a second factor (pqa.permissions.role_requires_two_factor).
 SECOND_FACTOR_ROLES = set(PEOPLE) - {ANONYMOUS}
+# Complaints: customer relations, the Practice Hub and administrators manage them; a team
+# manager reads their own team's (the other team's manager gets a 404); leaders read figures only.
+COMPLAINTS = {Role.CUSTOMER_RELATIONS.value, Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
+COMPLAINTS_READ = COMPLAINTS | {Role.TEAM_MANAGER.value}
 
 
 def only(allowed: set[str], status: int = 200, otherwise: int = 404) -> dict[str, object]:
@@ -140,6 +144,17 @@ EXPECTATIONS = {
     "reporting:scorecard_json": ("get", None, only(READ_ALL)),
     "reporting:scorecard_indicator": ("get", "indicator", only(READ_ALL)),
     "kpis:value": ("get", "indicator", only(HUB)),
+    "feedback:complaints:list": ("get", None, only(COMPLAINTS_READ | {OTHER_TEAM_MANAGER})),
+    "feedback:complaints:home": ("get", None, only(COMPLAINTS)),
+    "feedback:complaints:create": ("get", None, only(COMPLAINTS)),
+    "feedback:complaints:register_json": ("get", None, only(COMPLAINTS)),
+    "feedback:complaints:detail": ("get", "complaint", only(COMPLAINTS_READ)),
+    "feedback:complaints:extend": ("get", "complaint_stage1", only(COMPLAINTS)),
+    "feedback:complaints:respond": ("get", "complaint_stage1", only(COMPLAINTS)),
+    "feedback:complaints:escalate": ("get", "complaint", only(COMPLAINTS)),
+    "feedback:complaints:panel": ("get", "complaint_at_stage3", only(COMPLAINTS)),
+    "feedback:complaints:ombudsman": ("get", "complaint", only(COMPLAINTS)),
+    "feedback:complaints:learning": ("get", "complaint", only(COMPLAINTS)),
 }
 QUERY = {
     "reporting:distribution_json": "?quarter=2025-26-Q1",
@@ -212,7 +227,11 @@ def world(db):
     recommendation = returned.recommendations.create(
         action="Update the chronology", owner=people[OWNER], due_date=dt.date(2025, 7, 1)
     )
+    complaint, at_stage3 = _complaints(team, people[Role.CUSTOMER_RELATIONS.value])
     return {
+        "complaint": complaint.pk,
+        "complaint_stage1": (complaint.pk, 1),
+        "complaint_at_stage3": at_stage3.pk,
         "people": people,
         "import_job": import_job.pk,
         "cycle": cycle.pk,
@@ -226,6 +245,42 @@ def world(db):
         "recommendation": recommendation.pk,
         "export_format": "xlsx",
     }
+
+
+def _complaints(team, actor):
+    """A complaint of the team manager's team at Stage 1 (responded), and one at Stage 3."""
+    from feedback.complaints import services as complaints
+
+    made = []
+    for reference, stages in (("C-1", 1), ("C-3", 3)):
+        complaint = complaints.complaint_record(
+            actor=actor,
+            reference=reference,
+            received=dt.date(2025, 4, 1),
+            how_received="email",
+            complainant="parent_carer",
+            procedure="statutory",
+            service_area=team.service_area,
+            team=team,
+        )
+        complaints.complaint_respond(
+            actor=actor, complaint=complaint, stage=1, responded=dt.date(2025, 4, 8), outcome="upheld"
+        )
+        if stages == 3:
+            complaints.complaint_escalate(actor=actor, complaint=complaint, requested=dt.date(2025, 4, 10))
+            complaints.complaint_respond(
+                actor=actor, complaint=complaint, stage=2, responded=dt.date(2025, 5, 1), outcome="upheld"
+            )
+            complaints.complaint_escalate(actor=actor, complaint=complaint, requested=dt.date(2025, 5, 2))
+        made.append(complaint)
+    return made
+
+
+def _args(world, argument):
+    if not argument:
+        return None
+    value = world[argument]
+    return list(value) if isinstance(value, tuple) else [value]
 
 
 def _outcome(response):
@@ -243,7 +298,7 @@ def _outcome(response):
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
 def test_each_role_gets_the_expected_outcome(client, world, name):
     method, argument, expected = EXPECTATIONS[name]
-    url = reverse(name, args=[world[argument]] if argument else None) + QUERY.get(name, "")
+    url = reverse(name, args=_args(world, argument)) + QUERY.get(name, "")
     actual = {}
     for person in PEOPLE:
         client.logout()
@@ -309,6 +364,7 @@ JSON_ENDPOINTS = {
     "reporting:distribution_json",
     "reporting:scorecard_json",
     "import_job_status",
+    "feedback:complaints:register_json",
 }
 
 
@@ -326,7 +382,7 @@ def first_factor_only(world):
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
 def test_no_url_opens_with_the_first_factor_alone(client, world, first_factor_only, name):
     method, argument, _ = EXPECTATIONS[name]
-    url = reverse(name, args=[world[argument]] if argument else None) + QUERY.get(name, "")
+    url = reverse(name, args=_args(world, argument)) + QUERY.get(name, "")
     actual, expected = {}, {}
     for label, (person, has_app) in first_factor_only.items():
         client.logout()

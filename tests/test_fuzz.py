@@ -149,7 +149,11 @@ def who_can_open(name: str) -> list[str]:
 
 def _url(name, made, argument=None):
     argument = EXPECTATIONS[name][1] if argument is None else argument
-    return reverse(name, args=[made[argument]] if argument else None)
+    if not argument:
+        return reverse(name)
+    value = made[argument]
+    # Some views take more than one argument (a complaint and its stage): the world holds a tuple.
+    return reverse(name, args=list(value) if isinstance(value, tuple) else [value])
 
 
 def _sign_in(client, made, person):

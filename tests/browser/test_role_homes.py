@@ -25,7 +25,7 @@ HOMES = {
     Role.MODERATOR: ("mo", "Moderation", "Moderation"),  # their queue
     Role.PRACTICE_HUB: ("hub", "Practice Hub", "Overview"),  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: ("tom", "CiC Team 1", "Your team"),
-    Role.CUSTOMER_RELATIONS: ("cara", "Your PQA", None),
+    Role.CUSTOMER_RELATIONS: ("cara", "Complaints", "Complaints due"),
     Role.LEADER: ("lee", "Grade distribution", "Grade distribution"),
     Role.ADMINISTRATOR: ("ada", "Cycles", "Cycles"),
 }

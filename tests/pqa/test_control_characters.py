@@ -8,7 +8,7 @@ from django.urls import reverse
 from pqa.validators import control_character, validate_no_control_characters
 from tests.evaluations.test_sit_alongside_form import form_data
 from tests.factories import EvaluationFactory
-from tests.test_access_matrix import ANONYMOUS, EXPECTATIONS, PEOPLE, QUERY, world  # noqa: F401 - world is a fixture
+from tests.test_access_matrix import ANONYMOUS, EXPECTATIONS, PEOPLE, QUERY, _args, world  # noqa: F401 - world is a fixture
 
 JSON_ENDPOINTS = {
     "session_ping",
@@ -16,6 +16,7 @@ JSON_ENDPOINTS = {
     "reporting:distribution_json",
     "reporting:scorecard_json",
     "import_job_status",
+    "feedback:complaints:register_json",
 }
 
 
@@ -82,7 +83,7 @@ def test_tab_and_newline_in_free_text_are_saved(client_for, evaluator, team):
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
 def test_a_nul_in_any_parameter_of_any_page_is_a_400_for_everyone(client, world, name):  # noqa: F811
     _, argument, _ = EXPECTATIONS[name]
-    url = reverse(name, args=[world[argument]] if argument else None)
+    url = reverse(name, args=_args(world, argument))
     query = QUERY.get(name, "?")
     outcomes = {}
     for person in PEOPLE:

@@ -110,6 +110,8 @@ MENUS = {
         "Moderation consistency",
         "Import",
         "Revisits",
+        "Complaints due",
+        "Complaints",
         "Grade distribution",
         "KPI scorecard",
         "Two-factor authentication",
@@ -121,9 +123,10 @@ MENUS = {
         "Evaluations",
         "Safeguarding concerns",
         "Recommendations",
+        "Complaints",
         "Two-factor authentication",
     ],
-    Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
+    Role.CUSTOMER_RELATIONS: ["Complaints due", "Complaints", "Two-factor authentication"],
     Role.LEADER: [
         "My actions",
         "Evaluations",
@@ -141,6 +144,8 @@ MENUS = {
         "Moderation consistency",
         "Import",
         "Revisits",
+        "Complaints due",
+        "Complaints",
         "Grade distribution",
         "KPI scorecard",
         "Admin",
@@ -152,7 +157,7 @@ HOMES = {
     Role.MODERATOR: "/evaluations/moderation/",  # their queue
     Role.PRACTICE_HUB: "/evaluations/hub/",  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: "/evaluations/team/",
-    Role.CUSTOMER_RELATIONS: "/your-pqa/",  # no app serves them yet
+    Role.CUSTOMER_RELATIONS: "/feedback/complaints/due/",
     Role.LEADER: "/pqa/distribution/",
     Role.ADMINISTRATOR: "/evaluations/cycles/",
 }
@@ -195,13 +200,12 @@ def test_a_page_is_marked_in_the_menu_under_its_closest_entry(client, team):
         assert [item["label"] for item in navigation if item["active"]] == [label]
 
 
-def test_customer_relations_are_told_their_pages_are_not_in_pqa_yet(client):
+def test_customer_relations_land_on_the_complaints_due(client):
     client.force_login(UserFactory(role=Role.CUSTOMER_RELATIONS))
     response = client.get(reverse("home"), follow=True)
     page = response.content.decode()
-    assert "Your PQA" in page
-    assert "The pages for your work in customer relations are not in PQA yet" in page
-    assert f'href="{reverse("two_factor_setup")}">Two-factor authentication' in page
+    assert "Due in the next three working days or overdue" in page
+    assert "not in PQA yet" not in page
 
 
 def test_someone_with_a_home_of_their_own_is_not_told_their_pages_are_missing(client):
@@ -235,7 +239,10 @@ def clean_registry():
 
 
 def test_a_new_app_adds_a_menu_entry_and_a_home_for_a_role_no_app_served(client, clean_registry):
-    # As feedback will for customer relations; "healthz" stands in for its page.
+    # As feedback did for customer relations; "healthz" stands in for its page.
+    clean_registry._homes.pop(Role.CUSTOMER_RELATIONS)
+    for key in [key for key in clean_registry._menu if key[0].startswith("feedback:")]:
+        clean_registry._menu.pop(key)
     clean_registry.menu(label="Complaints", url_name="healthz", roles=[Role.CUSTOMER_RELATIONS], order=15)
     clean_registry.home(role=Role.CUSTOMER_RELATIONS, url_name="healthz", query={"stage": "1"})
     client.force_login(UserFactory(role=Role.CUSTOMER_RELATIONS))
@@ -308,6 +315,7 @@ def test_the_notification_kinds_are_those_the_apps_registered():
         "moderation_confirmed": "Moderation confirmed",
         "recommendation_reminder": "Recommendations due or overdue",
         "recommendation_escalation": "Team's recommendations long overdue",
+        "complaints_due": "Complaints due soon or overdue",
         "other": "Other",
     }
 
@@ -323,3 +331,10 @@ def test_a_registered_kind_is_queued_and_shown_by_its_label(db):
         kind="safeguarding_concern", recipients=["a@trust.example"], subject="S", body="B"
     )
     assert str(notification) == "Safeguarding concern: S"
+
+
+def test_demo_loaders_run_in_their_order(monkeypatch):
+    monkeypatch.setattr(registry, "_demo_loaders", {})
+    registry.demo_loader("second", lambda **kwargs: "b", order=20)
+    registry.demo_loader("first", lambda **kwargs: "a", order=10)
+    assert [label for label, _ in registry.demo_loaders()] == ["first", "second"]

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from pqa.models import Role
 from tests.factories import UserFactory
-from tests.test_access_matrix import ANONYMOUS, EXPECTATIONS, PEOPLE, QUERY, world  # noqa: F401 - world is a fixture
+from tests.test_access_matrix import ANONYMOUS, EXPECTATIONS, PEOPLE, QUERY, _args, world  # noqa: F401 - world is a fixture
 
 POLICY = "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
 
@@ -20,7 +20,7 @@ def _not_cached(response) -> bool:
 @pytest.mark.parametrize("name", sorted(EXPECTATIONS))
 def test_every_page_for_everyone_is_not_cached_and_has_a_permissions_policy(client, world, name):  # noqa: F811
     method, argument, _ = EXPECTATIONS[name]
-    url = reverse(name, args=[world[argument]] if argument else None) + QUERY.get(name, "")
+    url = reverse(name, args=_args(world, argument)) + QUERY.get(name, "")
     missing = []
     for person in PEOPLE:
         client.logout()

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from evaluations.demo import DEMO_MARKER_USERNAME, PEOPLE, demo_load
+from pqa import registry
 from pqa.demo import DEMO_PASSWORD
 from pqa.kpis.demo import kpi_demo_load
 from pqa.models import User
@@ -47,6 +48,12 @@ class Command(BaseCommand):
         kpi_values = kpi_demo_load(actor=User.objects.filter(username=DEMO_MARKER_USERNAME).first())
         if kpi_values:
             self.stdout.write(f"Loaded {kpi_values} KPI values (two years of months for every indicator).")
+        # Other apps' demo data (pqa.registry.demo_loader), each idempotent, after the above.
+        demo_actor = User.objects.filter(username=DEMO_MARKER_USERNAME).first()
+        for label, loader in registry.demo_loaders():
+            added = loader(actor=demo_actor)
+            if added:
+                self.stdout.write(f"Loaded {label}: {added}")
         if summary.already_loaded:
             self.stdout.write(f"Demo data is already loaded ({DEMO_MARKER_USERNAME} exists); nothing added.")
             return
