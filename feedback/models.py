@@ -1,1 +1,0 @@
-# Complaints, compliments and child and family feedback arrive in a later issue.
