@@ -24,6 +24,7 @@ urlpatterns = [
     path("evaluations/", include("evaluations.urls")),
     path("pqa/", include("pqa.reporting.urls")),
     path("pqa/", include("pqa.kpis.urls")),  # entering KPI values (the scorecard is reporting's)
+    path("feedback/", include("feedback.urls")),
 ]
 
 # Error pages in the trust's look, rendered without the database (pqa/errors.py).
