@@ -30,6 +30,8 @@ class _EntryForm(forms.ModelForm):
             if name == self.date_field:
                 layout.append(Field(name))
             elif isinstance(field, forms.CharField) and not isinstance(field, forms.ChoiceField) and field.max_length:
+                if not field.help_text:  # the GOV.UK character count describes itself beside a hint
+                    field.help_text = f"Up to {field.max_length:,} characters."
                 layout.append(counted(self, name, threshold=75))
             elif isinstance(field, forms.BooleanField):
                 layout.append(Field.checkbox(name))

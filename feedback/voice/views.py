@@ -44,6 +44,14 @@ class Kind:
     def url_name(self) -> str:
         return f"feedback:{self.name}"
 
+    @property
+    def new_url_name(self) -> str:
+        return f"feedback:{self.singular}_new"
+
+    @property
+    def detail_url_name(self) -> str:
+        return f"feedback:{self.singular}_detail"
+
 
 COMMON = (Column("reference", lambda r: r.reference),)
 KINDS = {
@@ -163,7 +171,7 @@ def voice_record(request, kind: str):
     form = spec.form(request.POST or None)
     if request.method == "POST" and form.is_valid():
         record = spec.record(actor=request.user, **form.cleaned_data)
-        return redirect("feedback:voice_detail", kind=kind, pk=record.pk)
+        return redirect(spec.detail_url_name, pk=record.pk)
     return render(request, "feedback/voice/form.html", {"kind": spec, "form": form})
 
 
