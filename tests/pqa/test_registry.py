@@ -94,6 +94,7 @@ MENUS = {
         "Revisits",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Two-factor authentication",
     ],
     Role.PRACTICE_HUB: [
@@ -105,8 +106,13 @@ MENUS = {
         "Moderation consistency",
         "Import",
         "Revisits",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
+        "Import feedback",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Two-factor authentication",
     ],
     Role.TEAM_MANAGER: [
@@ -114,15 +120,25 @@ MENUS = {
         "My evaluations",
         "Evaluations",
         "Safeguarding concerns",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
         "Two-factor authentication",
     ],
-    Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
+    Role.CUSTOMER_RELATIONS: [
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
+        "Import feedback",
+        "Two-factor authentication",
+    ],
     Role.LEADER: [
         "Evaluations",
         "Moderation consistency",
         "Revisits",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Two-factor authentication",
     ],
     Role.ADMINISTRATOR: [
@@ -131,8 +147,13 @@ MENUS = {
         "Moderation consistency",
         "Import",
         "Revisits",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
+        "Import feedback",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Admin",
         "Two-factor authentication",
     ],
@@ -231,7 +252,7 @@ def test_a_new_app_adds_a_menu_entry_and_a_home_for_a_role_no_app_served(client,
     client.force_login(UserFactory(role=Role.CUSTOMER_RELATIONS))
     assert client.get(reverse("home"))["Location"] == "/healthz?stage=1"
     labels = [item["label"] for item in client.get(reverse("your_pqa")).context["navigation"]]
-    assert labels == ["Complaints", "Two-factor authentication"]
+    assert labels == ["Complaints", *MENUS[Role.CUSTOMER_RELATIONS]]
 
 
 def test_a_menu_entry_can_be_narrowed_by_a_permission(clean_registry):
