@@ -35,9 +35,17 @@ class _EntryForm(forms.ModelForm):
                 layout.append(counted(self, name, threshold=75))
             elif isinstance(field, forms.BooleanField):
                 layout.append(Field.checkbox(name))
-            elif isinstance(field, forms.ChoiceField):
-                choices = list(field.choices)
-                layout.append(Field.radios(name, inline=True) if len(choices) <= 5 else Field.select(name))
+            elif isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+                # Radios have no "---------": a required choice has none, an optional one says so.
+                choices = [(code, label) for code, label in field.choices if code != ""]
+                if not field.required:
+                    choices.append(("", "Not answered"))
+                field.choices = choices
+                if len(choices) <= 6:
+                    field.widget = forms.RadioSelect(choices=choices)
+                    layout.append(Field.radios(name, inline=len(choices) <= 4, legend_size=Size.SMALL))
+                else:
+                    layout.append(Field.select(name))
             else:
                 layout.append(Field(name))
         layout.append(Submit("save", self.submit))
