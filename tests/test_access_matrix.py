@@ -137,6 +137,7 @@ EXPECTATIONS = {
     "feedback:response_detail": ("get", "response", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
     "feedback:referral_detail": ("get", "referral", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
     "feedback:compliment_new": ("get", None, only(VOICE_RECORD)),
+    "feedback:compliment_change": ("get", "compliment", only(VOICE_RECORD)),
     "feedback:response_new": ("get", None, only(VOICE_RECORD)),
     "feedback:referral_new": ("get", None, only(VOICE_RECORD)),
     "feedback:voice_import": ("get", None, only(VOICE_RECORD)),

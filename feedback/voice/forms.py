@@ -74,6 +74,19 @@ class ComplimentForm(_EntryForm):
         help_texts = {"extract": "The words worth sharing, with every name taken out."}
 
 
+class ComplimentChangeForm(ComplimentForm):
+    """The same fields, and the version the person opened (a later save by someone else wins)."""
+
+    submit = "Save the changes"
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.fields["version"].initial = self.instance.version
+        self.helper.layout.insert(0, Field("version"))
+
+
 class ResponseForm(_EntryForm):
     submit = "Save the response"
     date = DateField(label="Date", required=True, not_in_future=True, help_text=example_date_hint())

@@ -9,6 +9,7 @@ KINDS = (("compliments", "compliment"), ("responses", "response"), ("advocacy", 
 urlpatterns = [
     path("compliments/shareable/", views.shareable_extracts, name="shareable_extracts"),
     path("import/", views.import_feedback, name="voice_import"),
+    path("compliments/<int:pk>/change/", views.compliment_change, name="compliment_change"),
 ]
 for kind, singular in KINDS:
     urlpatterns += [

@@ -15,6 +15,7 @@ from feedback.voice import filters, forms, import_jobs, imports, selectors, serv
 from feedback.voice.permissions import can_list_voice, can_record_voice
 from pqa import audit, jobs
 from pqa.exports import FORMATS, Column, export_response
+from pqa.versioning import ConcurrentEditError
 
 PAGE_SIZE = 25
 
@@ -163,7 +164,8 @@ def voice_detail(request, kind: str, pk: int):
         if kind == "responses"
         else []
     )
-    return render(request, "feedback/voice/detail.html", {"kind": spec, "record": record, "answers": answers})
+    context = {"kind": spec, "record": record, "answers": answers, "can_change": can_record_voice(request.user)}
+    return render(request, "feedback/voice/detail.html", context)
 
 
 def voice_record(request, kind: str):
@@ -173,6 +175,29 @@ def voice_record(request, kind: str):
         record = spec.record(actor=request.user, **form.cleaned_data)
         return redirect(spec.detail_url_name, pk=record.pk)
     return render(request, "feedback/voice/form.html", {"kind": spec, "form": form})
+
+
+def compliment_change(request, pk: int):
+    """Change a compliment; refused, with what was typed kept, when someone else saved it
+    after this person opened it (its version)."""
+    if not can_record_voice(request.user):
+        raise Http404("No such page")
+    compliment = selectors.compliment_get_for_user(user=request.user, pk=pk)
+    form = forms.ComplimentChangeForm(request.POST or None, instance=compliment)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        try:
+            services.compliment_update(
+                actor=request.user,
+                compliment=compliment,
+                expected_version=form.cleaned_data["version"],
+                **fields,
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("feedback:compliment_detail", pk=compliment.pk)
+    return render(request, "feedback/voice/form.html", {"kind": KINDS["compliments"], "form": form, "change": True})
 
 
 def shareable_extracts(request):

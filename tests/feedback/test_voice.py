@@ -363,3 +363,29 @@ def test_the_demo_has_a_year_of_each_with_about_30_percent_of_referrals_from_soc
     share = AdvocacyReferral.objects.filter(source="social_work_team").count() / 160
     assert 0.2 < share < 0.4
     assert Team.objects.count() == 2
+
+
+def test_a_change_saved_from_an_old_version_is_refused_on_the_page_and_keeps_what_was_typed(
+    client_for, practice_hub, make_user, team
+):
+    compliment = _compliment(team, themes="kind")
+    form = {
+        "version": "1",
+        "reference": "CMP-1",
+        "received_0": "1",
+        "received_1": "5",
+        "received_2": "2025",
+        "from_whom": "parent_carer",
+        "service_area": team.service_area.pk,
+        "team": team.pk,
+        "themes": "patient",
+    }
+    url = reverse("feedback:compliment_change", args=[compliment.pk])
+    first = client_for(practice_hub).post(url, form)
+    assert first.status_code == 302
+    second = client_for(make_user(Role.CUSTOMER_RELATIONS)).post(url, {**form, "themes": "reliable"})
+    assert second.status_code == 200
+    assert "saved this record after you opened it" in second.text
+    assert 'value="reliable"' in second.text
+    compliment.refresh_from_db()
+    assert (compliment.themes, compliment.version) == ("patient", 2)
