@@ -389,3 +389,27 @@ def test_a_change_saved_from_an_old_version_is_refused_on_the_page_and_keeps_wha
     assert 'value="reliable"' in second.text
     compliment.refresh_from_db()
     assert (compliment.themes, compliment.version) == ("patient", 2)
+
+
+def test_the_web_import_runs_in_the_background_and_lists_problems_by_row_and_column(client_for, make_user, team):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = client_for(make_user(Role.CUSTOMER_RELATIONS))
+    area = team.service_area.name
+    good = f"reference,date,source,service_area\nA1,2025-05-01,Self-referral,{area}\n".encode()
+    response = client.post(
+        reverse("feedback:voice_import"),
+        {"kind": "advocacy", "file": SimpleUploadedFile("advocacy.csv", good, "text/csv")},
+        follow=True,
+    )
+    assert "Imported 1 advocacy (1 created, 0 updated)." in response.text
+    referral = AdvocacyReferral.objects.get()
+    assert referral.history.get().history_change_reason == "web import of advocacy advocacy.csv"
+    bad = f"reference,date,source,service_area\nA2,2025-05-01,postcard,{area}\n".encode()
+    response = client.post(
+        reverse("feedback:voice_import"),
+        {"kind": "advocacy", "file": SimpleUploadedFile("advocacy.csv", bad, "text/csv")},
+        follow=True,
+    )
+    assert "row 2, column source: &#x27;postcard&#x27; is not one of" in response.text
+    assert AdvocacyReferral.objects.count() == 1
