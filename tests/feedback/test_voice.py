@@ -413,3 +413,23 @@ def test_the_web_import_runs_in_the_background_and_lists_problems_by_row_and_col
     )
     assert "row 2, column source: &#x27;postcard&#x27; is not one of" in response.text
     assert AdvocacyReferral.objects.count() == 1
+
+
+@pytest.mark.parametrize("name", ["feedback:compliments", "feedback:responses", "feedback:advocacy"])
+def test_a_list_takes_the_same_number_of_queries_however_many_records(client_for, practice_hub, team, name):
+    client = client_for(practice_hub)
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(name)).status_code == 200
+        return len(queries)
+
+    _compliment(team, reference="C-first")
+    _response(team, "R-first")
+    _referral(team, "A-first", "iro")
+    few = count()
+    for index in range(15):
+        _compliment(team, reference=f"C{index}")
+        _response(team, f"R{index}")
+        _referral(team, f"A{index}", "self")
+    assert count() == few
