@@ -1074,3 +1074,44 @@ def evaluation_given_away_from(*, user, pk: int) -> Evaluation | None:
     if not Evaluation.history.filter(id=pk, evaluator_id=user.pk).exists():
         return None
     return Evaluation.objects.exclude(evaluator_id=user.pk).only("pk", "version").filter(pk=pk).first()
+
+
+# The questions the practice evaluation asks each respondent, for the feedback figures.
+EVALUATION_FEEDBACK_QUESTIONS = (
+    ("understood_why", "Understood why we are involved"),
+    ("involved_in_decisions", "Involved in decisions"),
+    ("needs_understood", "Practitioner understands their needs"),
+)
+
+
+def evaluation_feedback_figures(*, quarter: Quarter, service_area: ServiceArea | None = None) -> dict:
+    """What children, parents and carers, and partner professionals said in the returned
+    evaluations of a quarter (by the cycle's quarter), per respondent: how many were spoken
+    to, and each question's answers. One aggregate query."""
+    from evaluations.models import EvaluationFeedback, Respondent
+
+    scope = Q(evaluation__cycle__quarter=str(quarter), evaluation__status=Evaluation.Status.RETURNED)
+    if service_area is not None:
+        scope &= Q(evaluation__team__service_area=service_area)
+    aggregates = {}
+    for respondent in Respondent.values:
+        mine = Q(respondent=respondent)
+        aggregates[f"{respondent}__spoken"] = Count("pk", filter=mine & Q(spoken_to=True))
+        for question, _ in EVALUATION_FEEDBACK_QUESTIONS:
+            for answer in Answer.values:
+                aggregates[f"{respondent}__{question}__{answer}"] = Count("pk", filter=mine & Q(**{question: answer}))
+    counts = EvaluationFeedback.objects.filter(scope).aggregate(**aggregates)
+    return {
+        respondent: {
+            "label": label,
+            "spoken_to": counts[f"{respondent}__spoken"],
+            "questions": [
+                {
+                    "label": question_label,
+                    **{answer: counts[f"{respondent}__{question}__{answer}"] for answer in Answer.values},
+                }
+                for question, question_label in EVALUATION_FEEDBACK_QUESTIONS
+            ],
+        }
+        for respondent, label in Respondent.choices
+    }

@@ -10,6 +10,7 @@ class FeedbackConfig(AppConfig):
     def ready(self):
         """Tell the core what feedback brings (pqa.registry)."""
         self.ready_complaints()
+        self.ready_voice()
 
     def ready_complaints(self):
         from feedback.complaints import import_jobs, selectors
@@ -29,3 +30,34 @@ class FeedbackConfig(AppConfig):
             import_jobs.IMPORTER, label="complaints", run=import_jobs.run, url_name="feedback:complaints:list"
         )
         registry.demo_loader("complaints", complaints_demo_load, order=20)
+
+    def ready_voice(self):
+        # --- Compliments, responses and advocacy referrals (feedback.voice) ---
+        from feedback.voice import import_jobs
+        from feedback.voice.permissions import LIST_ROLES, RECORD_ROLES, can_list_voice
+        from pqa import jobs, registry
+
+        registry.menu(
+            label="Compliments", url_name="feedback:compliments", roles=LIST_ROLES, order=52, permission=can_list_voice
+        )
+        registry.menu(
+            label="Child and family feedback",
+            url_name="feedback:responses",
+            roles=LIST_ROLES,
+            order=53,
+            permission=can_list_voice,
+        )
+        registry.menu(
+            label="Advocacy referrals",
+            url_name="feedback:advocacy",
+            roles=LIST_ROLES,
+            order=54,
+            permission=can_list_voice,
+        )
+        registry.menu(label="Import feedback", url_name="feedback:voice_import", roles=RECORD_ROLES, order=55)
+        for kind, name in import_jobs.IMPORTERS.items():
+            jobs.register_importer(name, label=kind, run=import_jobs.RUNNERS[kind], url_name="feedback:voice_import")
+        from feedback.voice.demo import voice_demo_load
+
+        registry.demo_loader("feedback: compliments, responses and advocacy", voice_demo_load, order=60)
+        # --- end of feedback.voice ---

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from evaluations import services
 from evaluations.models import CycleType, Evaluation, Grade, Moderation
+from feedback.models import AdvocacyReferral, Compliment, FeedbackResponse
 from pqa.models import ImportJob, Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
 
@@ -46,6 +47,8 @@ SECOND_FACTOR_ROLES = set(PEOPLE) - {ANONYMOUS}
 # manager reads their own team's (the other team's manager gets a 404); leaders read figures only.
 COMPLAINTS = {Role.CUSTOMER_RELATIONS.value, Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
 COMPLAINTS_READ = COMPLAINTS | {Role.TEAM_MANAGER.value}
+VOICE_RECORD = {Role.CUSTOMER_RELATIONS.value, Role.PRACTICE_HUB.value, Role.ADMINISTRATOR.value}
+VOICE_LIST = VOICE_RECORD | {Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER}
 
 
 def only(allowed: set[str], status: int = 200, otherwise: int = 404) -> dict[str, object]:
@@ -155,12 +158,30 @@ EXPECTATIONS = {
     "feedback:complaints:panel": ("get", "complaint_at_stage3", only(COMPLAINTS)),
     "feedback:complaints:ombudsman": ("get", "complaint", only(COMPLAINTS)),
     "feedback:complaints:learning": ("get", "complaint", only(COMPLAINTS)),
+    # Compliments, child and family feedback and advocacy: customer relations and the Practice
+    # Hub see all and record; a team manager their team's (another team's record is a 404);
+    # leaders read the figures only.
+    "feedback:compliments": ("get", None, only(VOICE_LIST)),
+    "feedback:responses": ("get", None, only(VOICE_LIST)),
+    "feedback:advocacy": ("get", None, only(VOICE_LIST)),
+    "feedback:shareable_extracts": ("get", None, only(VOICE_LIST)),
+    "feedback:compliment_detail": ("get", "compliment", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
+    "feedback:response_detail": ("get", "response", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
+    "feedback:referral_detail": ("get", "referral", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
+    "feedback:compliment_new": ("get", None, only(VOICE_RECORD)),
+    "feedback:compliment_change": ("get", "compliment", only(VOICE_RECORD)),
+    "feedback:response_new": ("get", None, only(VOICE_RECORD)),
+    "feedback:referral_new": ("get", None, only(VOICE_RECORD)),
+    "feedback:voice_import": ("get", None, only(VOICE_RECORD)),
+    "reporting:feedback": ("get", None, only(READ_ALL)),
+    "reporting:feedback_json": ("get", None, only(READ_ALL)),
 }
 QUERY = {
     "reporting:distribution_json": "?quarter=2025-26-Q1",
     "reporting:scorecard_json": "?month=2018-12",
     "reporting:scorecard_indicator": "?month=2018-12",
     "kpis:value": "?month=2018-12",
+    "reporting:feedback_json": "?quarter=2025-26-Q1",
 }
 
 
@@ -228,6 +249,21 @@ def world(db):
         action="Update the chronology", owner=people[OWNER], due_date=dt.date(2025, 7, 1)
     )
     complaint, at_stage3 = _complaints(team, people[Role.CUSTOMER_RELATIONS.value])
+    voice = {"service_area": team.service_area, "team": team}
+    compliment = Compliment.objects.create(
+        reference="CMP-1",
+        received=dt.date(2025, 5, 1),
+        from_whom="parent_carer",
+        extract="Kind.",
+        may_share=True,
+        **voice,
+    )
+    response = FeedbackResponse.objects.create(
+        reference="RSP-1", date=dt.date(2025, 5, 1), source="review", respondent="child", **voice
+    )
+    referral = AdvocacyReferral.objects.create(
+        reference="ADV-1", date=dt.date(2025, 5, 1), source="iro", service_area=team.service_area
+    )
     return {
         "complaint": complaint.pk,
         "complaint_stage1": (complaint.pk, 1),
@@ -244,6 +280,9 @@ def world(db):
         "confirmed": confirmed.pk,
         "recommendation": recommendation.pk,
         "export_format": "xlsx",
+        "compliment": compliment.pk,
+        "response": response.pk,
+        "referral": referral.pk,
     }
 
 
@@ -363,6 +402,7 @@ JSON_ENDPOINTS = {
     "evaluations:autosave",
     "reporting:distribution_json",
     "reporting:scorecard_json",
+    "reporting:feedback_json",
     "import_job_status",
     "feedback:complaints:register_json",
 }

@@ -117,6 +117,12 @@ class ImportResult:
         return f"would import {counts}; nothing was changed (dry run)" if self.dry_run else f"imported {counts}"
 
     @property
+    def problems_count_text(self) -> str:
+        count = max(self.problem_count, len(self.problems))
+        text = f"{count} problem{'s' if count != 1 else ''}"
+        return f"at least {text}" if self.stopped_at_row is not None else text
+
+    @property
     def problems_note(self) -> list[str]:
         lines = []
         if self.stopped_at_row is not None:

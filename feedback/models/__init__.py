@@ -1,3 +1,4 @@
-# Feedback's models, one module per side: complaints here; compliments, child and family
-# responses and advocacy referrals in their own module (imported on the line after this one).
+# Feedback's models, one module per side: complaints; compliments, child and family responses
+# and advocacy referrals (voice).
 from feedback.models.complaints import *  # noqa: F403
+from feedback.models.voice import *  # noqa: F403

@@ -20,3 +20,6 @@ class ReportingConfig(AppConfig):
         # The KPI scorecard: the performance side, read by the same people as the reports.
         registry.menu(label="KPI scorecard", url_name="reporting:scorecard", roles=REPORT_ROLES, order=65)
         registry.json_endpoint("reporting:scorecard_json")
+        # A quarter's feedback figures, with the practice evaluation's own feedback beside them.
+        registry.menu(label="Feedback figures", url_name="reporting:feedback", roles=REPORT_ROLES, order=67)
+        registry.json_endpoint("reporting:feedback_json")

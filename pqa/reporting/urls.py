@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pqa.reporting import scorecard, views
+from pqa.reporting import feedback, scorecard, views
 
 app_name = "reporting"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("scorecard.json", scorecard.scorecard_json, name="scorecard_json"),
     path("scorecard/", scorecard.scorecard_page, name="scorecard"),
     path("scorecard/<slug:code>/", scorecard.indicator_page, name="scorecard_indicator"),
+]
+
+# A quarter's feedback figures (pqa/reporting/feedback.py)
+urlpatterns += [
+    path("feedback.json", feedback.feedback_json, name="feedback_json"),
+    path("feedback/", feedback.feedback_page, name="feedback"),
 ]

@@ -15,6 +15,7 @@ JSON_ENDPOINTS = {
     "evaluations:autosave",
     "reporting:distribution_json",
     "reporting:scorecard_json",
+    "reporting:feedback_json",
     "import_job_status",
     "feedback:complaints:register_json",
 }

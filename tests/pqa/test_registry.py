@@ -96,6 +96,7 @@ MENUS = {
         "Revisits",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Two-factor authentication",
     ],
     Role.PRACTICE_HUB: [
@@ -112,8 +113,13 @@ MENUS = {
         "Revisits",
         "Complaints due",
         "Complaints",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
+        "Import feedback",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Two-factor authentication",
     ],
     Role.TEAM_MANAGER: [
@@ -124,9 +130,20 @@ MENUS = {
         "Safeguarding concerns",
         "Recommendations",
         "Complaints",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
         "Two-factor authentication",
     ],
-    Role.CUSTOMER_RELATIONS: ["Complaints due", "Complaints", "Two-factor authentication"],
+    Role.CUSTOMER_RELATIONS: [
+        "Complaints due",
+        "Complaints",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
+        "Import feedback",
+        "Two-factor authentication",
+    ],
     Role.LEADER: [
         "My actions",
         "Evaluations",
@@ -135,6 +152,7 @@ MENUS = {
         "Revisits",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Two-factor authentication",
     ],
     Role.ADMINISTRATOR: [
@@ -146,8 +164,13 @@ MENUS = {
         "Revisits",
         "Complaints due",
         "Complaints",
+        "Compliments",
+        "Child and family feedback",
+        "Advocacy referrals",
+        "Import feedback",
         "Grade distribution",
         "KPI scorecard",
+        "Feedback figures",
         "Admin",
         "Two-factor authentication",
     ],
@@ -248,6 +271,7 @@ def test_a_new_app_adds_a_menu_entry_and_a_home_for_a_role_no_app_served(client,
     client.force_login(UserFactory(role=Role.CUSTOMER_RELATIONS))
     assert client.get(reverse("home"))["Location"] == "/healthz?stage=1"
     labels = [item["label"] for item in client.get(reverse("your_pqa")).context["navigation"]]
+    # Only the core's own entry is left beside it once feedback's are taken away.
     assert labels == ["Complaints", "Two-factor authentication"]
 
 

@@ -1,0 +1,59 @@
+"""Reads of compliments, responses and advocacy referrals, scoped to the person: all for those
+who record, their team's for a team manager, nothing for anyone else (a foreign id is a 404)."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from feedback.models import AdvocacyReferral, Compliment, FeedbackResponse
+from feedback.voice.permissions import can_list_voice, can_record_voice
+from pqa.models import Role
+from pqa.permissions import role_of
+
+
+def _scoped(queryset: QuerySet, user, *, by_team: bool = True) -> QuerySet:
+    if can_record_voice(user):
+        return queryset
+    if can_list_voice(user) and role_of(user) == Role.TEAM_MANAGER:
+        # Advocacy referrals name no team: a manager sees their service area's.
+        if by_team:
+            return queryset.filter(team_id=user.team_id)
+        return queryset.filter(service_area_id=user.team.service_area_id)
+    return queryset.none()
+
+
+def compliments_for(user) -> QuerySet[Compliment]:
+    return _scoped(Compliment.objects.select_related("service_area", "team"), user)
+
+
+def responses_for(user) -> QuerySet[FeedbackResponse]:
+    return _scoped(FeedbackResponse.objects.select_related("service_area", "team"), user)
+
+
+def referrals_for(user) -> QuerySet[AdvocacyReferral]:
+    return _scoped(AdvocacyReferral.objects.select_related("service_area"), user, by_team=False)
+
+
+def _get(queryset: QuerySet, pk: int):
+    try:
+        return queryset.get(pk=pk)
+    except queryset.model.DoesNotExist as missing:
+        raise Http404("No such record") from missing
+
+
+def compliment_get_for_user(*, user, pk: int) -> Compliment:
+    return _get(compliments_for(user), pk)
+
+
+def response_get_for_user(*, user, pk: int) -> FeedbackResponse:
+    return _get(responses_for(user), pk)
+
+
+def referral_get_for_user(*, user, pk: int) -> AdvocacyReferral:
+    return _get(referrals_for(user), pk)
+
+
+def shareable_extracts(user) -> QuerySet[Compliment]:
+    """The compliments whose redacted extract may be shared in reports, newest first."""
+    return compliments_for(user).filter(may_share=True).exclude(extract="")

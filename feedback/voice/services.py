@@ -1,0 +1,74 @@
+"""Every write to compliments, feedback responses and advocacy referrals: validated by the
+model's rules (`full_clean()`), attributed in the history to the person who made it.
+Compliments carry a version: a change based on an older one is refused (pqa.versioning)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from feedback.models import AdvocacyReferral, Compliment, FeedbackResponse
+from pqa.versioning import version_bump, version_lock
+
+
+def _save(instance, *, actor, reason: str = "") -> None:
+    instance.full_clean()
+    instance._history_user = actor
+    if reason:
+        instance._change_reason = reason
+    instance.save()
+
+
+def _apply(instance, fields: dict) -> None:
+    for name, value in fields.items():
+        setattr(instance, name, value)
+
+
+@transaction.atomic
+def compliment_record(*, actor, **fields) -> Compliment:
+    """Record a compliment received (the contract's fields)."""
+    compliment = Compliment(**fields)
+    _save(compliment, actor=actor)
+    return compliment
+
+
+@transaction.atomic
+def compliment_update(*, actor, compliment: Compliment, expected_version: int | None, **fields) -> Compliment:
+    """Change a compliment; refused (ConcurrentEditError) when someone saved it since
+    `expected_version` was read."""
+    locked = version_lock(Compliment, compliment.pk, expected_version)
+    _apply(locked, fields)
+    version_bump(locked)
+    _save(locked, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def feedback_response_record(*, actor, **fields) -> FeedbackResponse:
+    """Record what a child, parent or carer, or professional answered."""
+    response = FeedbackResponse(**fields)
+    _save(response, actor=actor)
+    return response
+
+
+@transaction.atomic
+def feedback_response_update(*, actor, response: FeedbackResponse, **fields) -> FeedbackResponse:
+    """Correct a recorded response."""
+    _apply(response, fields)
+    _save(response, actor=actor)
+    return response
+
+
+@transaction.atomic
+def advocacy_referral_record(*, actor, **fields) -> AdvocacyReferral:
+    """Record a referral to the advocacy service and where it came from."""
+    referral = AdvocacyReferral(**fields)
+    _save(referral, actor=actor)
+    return referral
+
+
+@transaction.atomic
+def advocacy_referral_update(*, actor, referral: AdvocacyReferral, **fields) -> AdvocacyReferral:
+    """Correct a recorded referral."""
+    _apply(referral, fields)
+    _save(referral, actor=actor)
+    return referral

@@ -1,0 +1,230 @@
+"""Pages for compliments, child and family feedback responses and advocacy referrals: lists
+with filters and exports, detail pages, entry forms, the shareable extracts and the import.
+Thin: reads through selectors (scoped; a foreign id is a 404), writes through services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from feedback.models import STANDARD_QUESTIONS
+from feedback.voice import filters, forms, import_jobs, imports, selectors, services
+from feedback.voice.permissions import can_list_voice, can_record_voice
+from pqa import audit, jobs
+from pqa.exports import FORMATS, Column, export_response
+from pqa.versioning import ConcurrentEditError
+
+PAGE_SIZE = 25
+
+
+def _display(field: str):
+    return lambda record: getattr(record, f"get_{field}_display")()
+
+
+def _team(record):
+    return record.team.name if record.team_id else ""
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    title: str
+    singular: str
+    selector: object
+    get: object
+    filter: type
+    form: type
+    record: object
+    order: tuple[str, ...]
+    columns: tuple[Column, ...]
+
+    @property
+    def url_name(self) -> str:
+        return f"feedback:{self.name}"
+
+    @property
+    def new_url_name(self) -> str:
+        return f"feedback:{self.singular}_new"
+
+    @property
+    def detail_url_name(self) -> str:
+        return f"feedback:{self.singular}_detail"
+
+
+COMMON = (Column("reference", lambda r: r.reference),)
+KINDS = {
+    "compliments": Kind(
+        "compliments",
+        "Compliments",
+        "compliment",
+        selectors.compliments_for,
+        selectors.compliment_get_for_user,
+        filters.ComplimentFilter,
+        forms.ComplimentForm,
+        services.compliment_record,
+        ("-received", "reference"),
+        (
+            *COMMON,
+            Column("received", lambda r: r.received.isoformat()),
+            Column("from", lambda r: r.from_whom),
+            Column("service_area", lambda r: r.service_area.name),
+            Column("team", _team),
+            Column("staff_named", lambda r: r.staff_named),
+            Column("themes", lambda r: r.themes),
+            Column("extract", lambda r: r.extract),
+            Column("may_share", lambda r: r.may_share),
+        ),
+    ),
+    "responses": Kind(
+        "responses",
+        "Child and family feedback",
+        "response",
+        selectors.responses_for,
+        selectors.response_get_for_user,
+        filters.ResponseFilter,
+        forms.ResponseForm,
+        services.feedback_response_record,
+        ("-date", "reference"),
+        (
+            *COMMON,
+            Column("date", lambda r: r.date.isoformat()),
+            Column("source", lambda r: r.source),
+            Column("respondent", lambda r: r.respondent),
+            Column("age_band", lambda r: r.age_band),
+            Column("service_area", lambda r: r.service_area.name),
+            Column("team", _team),
+            *(Column(name, lambda r, name=name: getattr(r, name)) for name, _ in STANDARD_QUESTIONS),
+            Column("rating", lambda r: r.rating),
+            Column("comment", lambda r: r.comment),
+            Column("may_quote", lambda r: r.may_quote),
+        ),
+    ),
+    "advocacy": Kind(
+        "advocacy",
+        "Advocacy referrals",
+        "referral",
+        selectors.referrals_for,
+        selectors.referral_get_for_user,
+        filters.ReferralFilter,
+        forms.ReferralForm,
+        services.advocacy_referral_record,
+        ("-date", "reference"),
+        (
+            *COMMON,
+            Column("date", lambda r: r.date.isoformat()),
+            Column("source", lambda r: r.source),
+            Column("service_area", lambda r: r.service_area.name),
+        ),
+    ),
+}
+
+
+def _kind(user, name: str, *, record: bool = False) -> Kind:
+    allowed = can_record_voice(user) if record else can_list_voice(user)
+    if not allowed or name not in KINDS:
+        raise Http404("No such page")
+    return KINDS[name]
+
+
+def voice_list(request, kind: str):
+    """A list with filters; `?format=csv` or `xlsx` downloads exactly the rows the filters show."""
+    spec = _kind(request.user, kind)
+    records = spec.selector(request.user)
+    filterset = spec.filter(request.GET or None, queryset=records)
+    queryset = (filterset.qs if filterset.is_bound and filterset.is_valid() else records).order_by(*spec.order)
+    export = request.GET.get("format", "")
+    if export in FORMATS:
+        audit.event(audit.EXPORT, user=request.user.pk, what=f"feedback {kind}", format=export)
+        return export_response(rows=queryset, columns=list(spec.columns), filename=f"feedback-{kind}", format=export)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("format", None)
+    return render(
+        request,
+        "feedback/voice/list.html",
+        {
+            "kind": spec,
+            "filter": filterset,
+            "page": page,
+            "query": query.urlencode(),
+            "can_record": can_record_voice(request.user),
+        },
+    )
+
+
+def voice_detail(request, kind: str, pk: int):
+    spec = _kind(request.user, kind)
+    record = spec.get(user=request.user, pk=pk)
+    answers = (
+        [(label, getattr(record, f"get_{name}_display")()) for name, label in STANDARD_QUESTIONS]
+        if kind == "responses"
+        else []
+    )
+    context = {"kind": spec, "record": record, "answers": answers, "can_change": can_record_voice(request.user)}
+    return render(request, "feedback/voice/detail.html", context)
+
+
+def voice_record(request, kind: str):
+    spec = _kind(request.user, kind, record=True)
+    form = spec.form(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        record = spec.record(actor=request.user, **form.cleaned_data)
+        return redirect(spec.detail_url_name, pk=record.pk)
+    return render(request, "feedback/voice/form.html", {"kind": spec, "form": form})
+
+
+def compliment_change(request, pk: int):
+    """Change a compliment; refused, with what was typed kept, when someone else saved it
+    after this person opened it (its version)."""
+    if not can_record_voice(request.user):
+        raise Http404("No such page")
+    compliment = selectors.compliment_get_for_user(user=request.user, pk=pk)
+    form = forms.ComplimentChangeForm(request.POST or None, instance=compliment)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
+        try:
+            services.compliment_update(
+                actor=request.user,
+                compliment=compliment,
+                expected_version=form.cleaned_data["version"],
+                **fields,
+            )
+        except ConcurrentEditError as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("feedback:compliment_detail", pk=compliment.pk)
+    return render(request, "feedback/voice/form.html", {"kind": KINDS["compliments"], "form": form, "change": True})
+
+
+def shareable_extracts(request):
+    """The redacted compliments that may be quoted in reports: the extract and where it came
+    from, nothing else."""
+    if not can_list_voice(request.user):
+        raise Http404("No such page")
+    extracts = selectors.shareable_extracts(request.user).order_by("-received", "reference")
+    page = Paginator(extracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "feedback/voice/extracts.html", {"page": page, "query": ""})
+
+
+def import_feedback(request):
+    """Upload compliments, responses or advocacy referrals; checked (and imported) in the
+    background, with the job's progress page."""
+    if not can_record_voice(request.user):
+        raise Http404("No such page")
+    form = forms.FeedbackImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        job = jobs.import_job_start(
+            importer=import_jobs.IMPORTERS[data["kind"]],
+            user=request.user,
+            file=data["file"],
+            options={"create_missing": data["create_missing"]},
+            dry_run=data["check_only"],
+        )
+        return redirect(jobs.import_job_url(job))
+    guides = [(name, ",".join(kind.names)) for name, kind in imports.KINDS.items()]
+    return render(request, "feedback/voice/import.html", {"form": form, "guides": guides})
