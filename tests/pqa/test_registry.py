@@ -94,6 +94,7 @@ MENUS = {
         "Recommendations",
         "Moderation consistency",
         "Revisits",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Two-factor authentication",
@@ -110,6 +111,7 @@ MENUS = {
         "Moderation consistency",
         "Import",
         "Revisits",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Two-factor authentication",
@@ -121,6 +123,7 @@ MENUS = {
         "Evaluations",
         "Safeguarding concerns",
         "Recommendations",
+        "Dashboard",
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: ["Two-factor authentication"],
@@ -130,6 +133,7 @@ MENUS = {
         "Recommendations",
         "Moderation consistency",
         "Revisits",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Two-factor authentication",
@@ -141,6 +145,7 @@ MENUS = {
         "Moderation consistency",
         "Import",
         "Revisits",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Admin",
@@ -153,7 +158,7 @@ HOMES = {
     Role.PRACTICE_HUB: "/evaluations/hub/",  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: "/evaluations/team/",
     Role.CUSTOMER_RELATIONS: "/your-pqa/",  # no app serves them yet
-    Role.LEADER: "/pqa/distribution/",
+    Role.LEADER: "/pqa/dashboard/",
     Role.ADMINISTRATOR: "/evaluations/cycles/",
 }
 
