@@ -35,6 +35,7 @@ from evaluations.selectors import (
     Returns,
     dashboard_figures,
     quarters_with_evaluations,
+    quarters_with_open_cycles,
 )
 from pqa import audit, charts
 from pqa.exports import FORMATS, Column, export_response
@@ -441,7 +442,7 @@ def _export(panel: Panel, format: str, request, filters: dict):
 
 @require_GET
 def dashboard_page(request):
-    """The leaders' dashboard for a quarter (default: the latest), filters in the URL."""
+    """The leaders' dashboard for a quarter (by default the latest settled one), filters in the URL."""
     if not can_see_dashboard(request.user):
         raise Http404("No such page")
     forced_area = forced_service_area(request.user)
@@ -449,7 +450,10 @@ def dashboard_page(request):
     context: dict = {"quarters": quarters, "forced_area": forced_area}
     if quarters:
         params = request.GET.copy()
-        params.setdefault("quarter", quarters[0])
+        if "quarter" not in params:
+            # By default the latest quarter whose cycles are all closed: its figures are final.
+            still_open = quarters_with_open_cycles()
+            params["quarter"] = next((quarter for quarter in quarters if quarter not in still_open), quarters[0])
         if forced_area:
             params["service_area"] = forced_area
         form = DashboardForm(params, quarters=quarters, forced_area=forced_area)
