@@ -89,11 +89,16 @@ def quarters() -> list[str]:
 # --- Writing the data --------------------------------------------------------------------
 
 
+def _fields(model, values: dict) -> list:
+    """The concrete fields, less an automatic primary key not given (the database numbers it)."""
+    return [field for field in model._meta.concrete_fields if not (field.primary_key and field.attname not in values)]
+
+
 def _columns(model, values: dict) -> tuple[list[str], list]:
     """Every concrete column of `model` with `values` or its default (auto dates: now)."""
     now = timezone.now()
     names, defaults = [], []
-    for field in model._meta.concrete_fields:
+    for field in _fields(model, values):
         names.append(field.column)
         if field.attname in values:
             defaults.append(values[field.attname])
@@ -119,7 +124,7 @@ class Writer:
     def __init__(self, model, varying: list[str], fixed: dict):
         self.model = model
         columns, defaults = _columns(model, {**dict.fromkeys(varying), **fixed})
-        attnames = [field.attname for field in model._meta.concrete_fields]
+        attnames = [field.attname for field in _fields(model, {**dict.fromkeys(varying), **fixed})]
         self.columns = columns
         self.template = defaults
         self.positions = [attnames.index(name) for name in varying]
