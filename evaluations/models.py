@@ -332,7 +332,11 @@ class PillarGrade(models.Model):
             models.UniqueConstraint(fields=["evaluation", "pillar"], name="one_grade_per_pillar"),
             TEXT_LIMITS.constraint("PillarGrade"),
         ]
-        indexes = [models.Index(fields=["pillar", "grade"], name="pillargrade_pillar_grade_idx")]
+        indexes = [
+            models.Index(fields=["pillar", "grade"], name="pillargrade_pillar_grade_idx"),
+            # A quarter's pillar grades counted from the index alone (PostgreSQL index-only scan).
+            models.Index(fields=["evaluation", "pillar", "grade"], name="pillargrade_evaluation_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.evaluation.reference}: {self.get_pillar_display()} {self.get_grade_display() or 'not graded'}"
@@ -519,7 +523,11 @@ class ModeratedPillarGrade(models.Model):
     class Meta:
         ordering = ["moderation", "pillar"]
         constraints = [models.UniqueConstraint(fields=["moderation", "pillar"], name="one_moderated_grade_per_pillar")]
-        indexes = [models.Index(fields=["pillar", "outcome"], name="moderatedpillar_outcome_idx")]
+        indexes = [
+            models.Index(fields=["pillar", "outcome"], name="moderatedpillar_outcome_idx"),
+            # Moderation per pillar for a quarter, counted from the index alone.
+            models.Index(fields=["moderation", "pillar", "outcome"], name="moderatedpillar_covering_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.moderation.evaluation.reference}: {self.get_pillar_display()} {self.get_grade_display()}"
