@@ -84,6 +84,8 @@ GRADE_HEADERS = [header for _, label in Grade.choices for header in (label, f"{l
 
 
 def _grade_panel(*, id: str, title: str, first: str, rows: list[tuple[str, dict[str, int]]], note: str = "") -> Panel:
+    # Room for the longest name at 14 px: a quarter is short, a pillar or a type is not.
+    label_width = 110 if first == "Quarter" else 270
     chart = charts.stacked_bar_chart(
         id=f"chart-{id}",
         title=title,
@@ -96,6 +98,7 @@ def _grade_panel(*, id: str, title: str, first: str, rows: list[tuple[str, dict[
         series=GRADE_LABELS,
         counts=[[counts[grade] for grade in Grade.values] for _, counts in rows],
         colours=GRADE_COLOURS,
+        label_width=label_width,
     )
     return Panel(
         id=id,
