@@ -12,7 +12,9 @@ NODE_STAMP := node_modules/.pqa-package.stamp
 CSS := static/pqa/css/pqa.css
 SCSS := $(wildcard static-src/*.scss)
 
-.PHONY: help run test lint deps system-deps css services-up services-down services-status clean distclean
+BENCH_ROWS ?= 100000 1000000
+
+.PHONY: bench help run test lint deps system-deps css services-up services-down services-status clean distclean
 
 help: ## Show this help
 	@echo "PQA make targets:"
@@ -54,6 +56,14 @@ system-deps: ## Install Redis, PostgreSQL 15, Chromium and Pango with apt-get wh
 	@bash scripts/install-system-deps.sh
 
 # --- the parts -------------------------------------------------------------------
+
+bench: $(PY_STAMP) ## Not part of `make test`: the distribution and the dashboard at national scale, SQLite then PostgreSQL (docs/benchmarks.md)
+	rm -f /tmp/pqa-bench.sqlite3
+	DATABASE_URL=sqlite:////tmp/pqa-bench.sqlite3 $(PY) scripts/bench_dashboard.py --rows $(BENCH_ROWS)
+	rm -f /tmp/pqa-bench.sqlite3
+	eval "$$(bash scripts/services.sh start postgres)" && \
+		DATABASE_URL=$$PQA_SERVICES_PG_URL $(PY) scripts/bench_dashboard.py --rows $(BENCH_ROWS); \
+		status=$$?; bash scripts/services.sh stop postgres; exit $$status
 
 lint: $(PY_STAMP) ## ruff, and a check that no model change lacks its migration
 	$(VENV)/bin/ruff check .

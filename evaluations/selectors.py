@@ -20,6 +20,7 @@ from evaluations.models import (
     Cycle,
     CycleType,
     Evaluation,
+    FathersIncluded,
     Grade,
     HeadlineQuestion,
     ModeratedPillarGrade,
@@ -1114,4 +1115,145 @@ def evaluation_feedback_figures(*, quarter: Quarter, service_area: ServiceArea |
             ],
         }
         for respondent, label in Respondent.choices
+    }
+
+
+# --- The leaders' dashboard: every figure for several quarters at once ----------------------
+
+
+DASHBOARD_ANSWERS = {
+    # The yes/partly/no questions the dashboard follows, beside the three headline ones.
+    **dict.fromkeys(HeadlineQuestion.values, Answer),
+    "edi_considered": Answer,
+}
+
+
+def _dashboard_scope(*, quarters: list[str], service_area: str | None, type: str | None) -> tuple[Q, str | None]:
+    """The filter every dashboard query shares, and the service area's name as stored."""
+    if type is not None and type not in CycleType.values:
+        raise DistributionError(f"'{type}' is not an evaluation type: use one of {', '.join(CycleType.values)}")
+    scope = Q(cycle__quarter__in=quarters)
+    if type:
+        scope &= Q(cycle__type=type)
+    if service_area:
+        area = ServiceArea.objects.filter(name__iexact=service_area).first()
+        if area is None:
+            raise DistributionError(f"'{service_area}' is not a service area")
+        scope &= Q(team__service_area=area)
+        service_area = area.name
+    return scope, service_area or None
+
+
+def _grade_counts(prefix: str, condition: Q) -> dict[str, Count]:
+    return {f"{prefix}__{grade}": Count("pk", filter=condition & Q(overall_grade=grade)) for grade in Grade.values}
+
+
+def dashboard_figures(
+    *, quarters: list[str], quarter: str, service_area: str | None = None, type: str | None = None
+) -> dict:
+    """Every evaluation figure of the leaders' dashboard for `quarters` (the chosen `quarter`
+    among them), counted by the database in a fixed number of queries whatever the number of
+    rows or quarters: each figure set is one query grouped by quarter.
+
+    Returns {"service_area", "quarters": {quarter: {...}}, "pillars": {quarter: {pillar: {grade: n}}},
+    "by_service_area": {name: {grade: n}}, "by_type": {type: {grade: n}}, "recommendations":
+    {quarter: {...}}, "open_quarters": set, "revisits": revisit_figures(quarter=quarter)}.
+    Grades are final grades (the moderated grade where confirmed) unless named evaluator's."""
+    quarters = [str(Quarter.parse(text)) for text in quarters]
+    quarter = str(Quarter.parse(quarter))
+    scope, service_area = _dashboard_scope(quarters=quarters, service_area=service_area, type=type or None)
+    evaluations = Evaluation.objects.filter(scope)
+    completed = Q(status=Status.RETURNED)
+    moderated = completed & Q(moderation__state=Moderation.State.CONFIRMED)
+
+    aggregates: dict[str, Count] = {
+        "completed": Count("pk", filter=completed),
+        "not_returned": Count("pk", filter=Q(status=Status.NOT_RETURNED)),
+        "still_out": Count("pk", filter=Q(status__in=Evaluation.EDITABLE_STATUSES)),
+        "moderated": Count("pk", filter=moderated),
+        "safeguarding": Count("pk", filter=Q(safeguarding_concern=True)),
+        **_grade_counts("evaluator", completed),
+    }
+    for grade in Grade.values:
+        aggregates[f"final__{grade}"] = Count("pk", filter=completed & final_grade_is(grade))
+    for outcome in Moderation.Outcome.values:
+        aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))
+    for question, choices in DASHBOARD_ANSWERS.items():
+        for answer in choices.values:
+            aggregates[f"{question}__{answer}"] = Count("pk", filter=completed & Q(**{question: answer}))
+    for answer in FathersIncluded.values:
+        aggregates[f"fathers_included__{answer}"] = Count("pk", filter=completed & Q(fathers_included=answer))
+
+    per_quarter = {}
+    for row in evaluations.values("cycle__quarter").annotate(**aggregates).order_by():
+        figures = {
+            "completed": row["completed"],
+            "not_returned": row["not_returned"],
+            "still_out": row["still_out"],
+            "moderated": row["moderated"],
+            "safeguarding": row["safeguarding"],
+            "evaluator": {grade: row[f"evaluator__{grade}"] for grade in Grade.values},
+            "final": {grade: row[f"final__{grade}"] for grade in Grade.values},
+            "moderation": {outcome: row[f"moderation__{outcome}"] for outcome in Moderation.Outcome.values},
+            "fathers_included": {answer: row[f"fathers_included__{answer}"] for answer in FathersIncluded.values},
+        }
+        for question, choices in DASHBOARD_ANSWERS.items():
+            figures[question] = {answer: row[f"{question}__{answer}"] for answer in choices.values}
+        figures["moderation"]["agreement_rate"] = agreement_rate(
+            agreed=figures["moderation"]["agreed"], moderated=figures["moderated"]
+        )
+        per_quarter[row["cycle__quarter"]] = figures
+
+    pillars = {text: {pillar: _zeroes(Grade) for pillar in Pillar.values} for text in quarters}
+    pillar_rows = (
+        PillarGrade.objects.filter(evaluation__in=evaluations.filter(completed).values("pk"), grade__in=Grade.values)
+        .values("evaluation__cycle__quarter", "pillar", "grade")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    for row in pillar_rows:
+        pillars[row["evaluation__cycle__quarter"]][row["pillar"]][row["grade"]] = row["count"]
+
+    chosen = evaluations.filter(completed, cycle__quarter=quarter)
+    final_counts = {grade: Count("pk", filter=final_grade_is(grade)) for grade in Grade.values}
+    by_service_area = {
+        row["team__service_area__name"]: {grade: row[grade] for grade in Grade.values}
+        for row in chosen.values("team__service_area__name")
+        .annotate(**final_counts)
+        .order_by("team__service_area__name")
+    }
+    by_type = {
+        row["cycle__type"]: {grade: row[grade] for grade in Grade.values}
+        for row in chosen.values("cycle__type").annotate(**final_counts).order_by("cycle__type")
+    }
+
+    today = timezone.localdate()
+    active = Q(status__in=Recommendation.ACTIVE_STATUSES)
+    recommendations = {
+        row["evaluation__cycle__quarter"]: row
+        for row in Recommendation.objects.filter(evaluation__in=evaluations.values("pk"))
+        .values("evaluation__cycle__quarter")
+        .annotate(
+            raised=Count("pk"),
+            open=Count("pk", filter=active),
+            overdue=Count("pk", filter=active & Q(due_date__lt=today)),
+            done=Count("pk", filter=Q(status=Recommendation.Status.DONE)),
+            not_achieved=Count("pk", filter=Q(status=Recommendation.Status.NOT_ACHIEVED)),
+            verified=Count("pk", filter=Q(revisit_found_done=True)),
+        )
+        .order_by()
+    }
+    open_cycles = Cycle.objects.filter(quarter__in=quarters, status=Cycle.Status.OPEN)
+    if type:
+        open_cycles = open_cycles.filter(type=type)
+    return {
+        "service_area": service_area,
+        "type": type or None,
+        "quarters": per_quarter,
+        "pillars": pillars,
+        "by_service_area": by_service_area,
+        "by_type": by_type,
+        "recommendations": recommendations,
+        "open_quarters": set(open_cycles.values_list("quarter", flat=True)),
+        "revisits": revisit_figures(quarter=quarter),
     }

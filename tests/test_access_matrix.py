@@ -140,6 +140,11 @@ EXPECTATIONS = {
     "evaluations:my_actions": ("get", None, everyone()),
     "evaluations:action_update": ("get", "recommendation", only(HUB | {OWNER, Role.TEAM_MANAGER.value})),
     "evaluations:hub_home": ("get", None, only(HUB)),
+    "reporting:dashboard": (
+        "get",
+        None,
+        only(READ_ALL | {Role.TEAM_MANAGER.value, OTHER_TEAM_MANAGER}),
+    ),
     "reporting:distribution": ("get", None, only(READ_ALL)),
     "reporting:distribution_json": ("get", None, only(READ_ALL)),
     # The KPI scorecard: read with the reports; values entered by the Practice Hub (and administrators).

@@ -11,11 +11,18 @@ class ReportingConfig(AppConfig):
     def ready(self):
         from pqa import registry
         from pqa.models import Role
-        from pqa.reporting.permissions import REPORT_ROLES
+        from pqa.reporting.permissions import DASHBOARD_ROLES, REPORT_ROLES, can_see_dashboard
 
         registry.menu(label="Grade distribution", url_name="reporting:distribution", roles=REPORT_ROLES, order=60)
-        # Leaders read; the latest distribution is where their work starts.
-        registry.home(role=Role.LEADER, url_name="reporting:distribution")
+        # Leaders read; the dashboard (a quarter beside the quarters before it) is where their work starts.
+        registry.home(role=Role.LEADER, url_name="reporting:dashboard")
+        registry.menu(
+            label="Dashboard",
+            url_name="reporting:dashboard",
+            roles=DASHBOARD_ROLES,
+            order=59,
+            permission=can_see_dashboard,
+        )
         registry.json_endpoint("reporting:distribution_json")
         # The KPI scorecard: the performance side, read by the same people as the reports.
         registry.menu(label="KPI scorecard", url_name="reporting:scorecard", roles=REPORT_ROLES, order=65)

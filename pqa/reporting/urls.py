@@ -1,10 +1,11 @@
 from django.urls import path
 
-from pqa.reporting import feedback, scorecard, views
+from pqa.reporting import dashboard, feedback, scorecard, views
 
 app_name = "reporting"
 
 urlpatterns = [
+    path("dashboard/", dashboard.dashboard_page, name="dashboard"),
     path("distribution.json", views.distribution_json, name="distribution_json"),
     path("distribution/", views.distribution_page, name="distribution"),
     # The KPI scorecard (pqa/reporting/scorecard.py)

@@ -26,7 +26,7 @@ HOMES = {
     Role.PRACTICE_HUB: ("hub", "Practice Hub", "Overview"),  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: ("tom", "CiC Team 1", "Your team"),
     Role.CUSTOMER_RELATIONS: ("cara", "Complaints", "Complaints due"),
-    Role.LEADER: ("lee", "Grade distribution", "Grade distribution"),
+    Role.LEADER: ("lee", "Dashboard", "Dashboard"),
     Role.ADMINISTRATOR: ("ada", "Cycles", "Cycles"),
 }
 

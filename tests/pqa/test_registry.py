@@ -94,6 +94,7 @@ MENUS = {
         "Recommendations",
         "Moderation consistency",
         "Revisits",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
@@ -117,6 +118,7 @@ MENUS = {
         "Child and family feedback",
         "Advocacy referrals",
         "Import feedback",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
@@ -133,6 +135,7 @@ MENUS = {
         "Compliments",
         "Child and family feedback",
         "Advocacy referrals",
+        "Dashboard",
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: [
@@ -150,6 +153,7 @@ MENUS = {
         "Recommendations",
         "Moderation consistency",
         "Revisits",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
@@ -168,6 +172,7 @@ MENUS = {
         "Child and family feedback",
         "Advocacy referrals",
         "Import feedback",
+        "Dashboard",
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
@@ -181,7 +186,7 @@ HOMES = {
     Role.PRACTICE_HUB: "/evaluations/hub/",  # overdue actions by team, and the cycles
     Role.TEAM_MANAGER: "/evaluations/team/",
     Role.CUSTOMER_RELATIONS: "/feedback/complaints/due/",
-    Role.LEADER: "/pqa/distribution/",
+    Role.LEADER: "/pqa/dashboard/",
     Role.ADMINISTRATOR: "/evaluations/cycles/",
 }
 
