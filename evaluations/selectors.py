@@ -517,7 +517,7 @@ def revisit_proposal(cycle: Cycle, today: dt.date | None = None) -> RevisitPropo
     others = [item for item in chosen if not item.always]
     wanted = math.ceil(len(others) * cycle.revisit_share / 100)
     # A fixed seed per cycle: not a secret, only a stable draw.
-    drawn = random.Random(f"revisits-{cycle.pk}").sample(others, min(wanted, len(others)))
+    drawn = random.Random(f"revisits-{cycle.pk}").sample(others, min(wanted, len(others)))  # nosec B311 - a stable draw, not a secret
     return RevisitProposal(
         cycle=cycle,
         previous_quarter=quarter,

@@ -27,7 +27,7 @@ class FeedbackConfig(AppConfig):
         registry.json_endpoint("feedback:complaints:register_json")
         registry.notification_kind(DIGEST_KIND, DIGEST_LABEL)
         jobs.register_importer(
-            import_jobs.IMPORTER, label="complaints", run=import_jobs.run, url_name="feedback:complaints:list"
+            import_jobs.IMPORTER, label="complaints", run=import_jobs.run, url_name="feedback:voice_import"
         )
         registry.demo_loader("complaints", complaints_demo_load, order=20)
 

@@ -74,7 +74,7 @@ def complaints_demo_load(*, actor=None, today: dt.date | None = None) -> str:
     if not teams:
         return ""
     today = today or timezone.localdate()
-    rng = random.Random(SEED)
+    rng = random.Random(SEED)  # nosec B311 - repeatable demo data, never a secret
     counts = {"complaints": 0, "extended": 0, "stage2": 0, "stage3": 0, "ombudsman": 0}
     with transaction.atomic():
         for number, received in enumerate(_received_days(rng, today), start=1):

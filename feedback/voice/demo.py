@@ -59,7 +59,7 @@ def voice_demo_load(*, actor=None, today: dt.date | None = None, seed: int = SEE
 
 def _voice_demo_load(*, today: dt.date | None = None, seed: int = SEED) -> dict[str, int]:
     today = today or timezone.localdate()
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311 - repeatable demo data, never a secret
     teams = list(Team.objects.select_related("service_area").order_by("service_area__name", "name"))
     made = {"compliments": 0, "responses": 0, "advocacy": 0}
     if not teams:
@@ -109,7 +109,8 @@ def _voice_demo_load(*, today: dt.date | None = None, seed: int = SEED) -> dict[
                 service_area=rng.choice(areas),
             )
         )
-    assert set(ADVOCACY_WEIGHTS) == set(AdvocacySource.values)
+    if set(ADVOCACY_WEIGHTS) != set(AdvocacySource.values):
+        raise ValueError("The demo's advocacy weights must name every source")
     for key, model, records in (
         ("compliments", Compliment, compliments),
         ("responses", FeedbackResponse, responses),

@@ -120,6 +120,7 @@ class ReferralForm(_EntryForm):
 
 
 KIND_CHOICES = (
+    ("complaints", "Complaints (the log, one row a complaint, its stages flattened)"),
     ("compliments", "Compliments"),
     ("responses", "Child and family feedback responses"),
     ("advocacy", "Advocacy referrals"),

@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from feedback.complaints import import_jobs as complaint_import_jobs
+from feedback.complaints import imports as complaint_imports
 from feedback.models import STANDARD_QUESTIONS
 from feedback.voice import filters, forms, import_jobs, imports, selectors, services
 from feedback.voice.permissions import can_list_voice, can_record_voice
@@ -219,12 +221,15 @@ def import_feedback(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         job = jobs.import_job_start(
-            importer=import_jobs.IMPORTERS[data["kind"]],
+            importer=complaint_import_jobs.IMPORTER
+            if data["kind"] == "complaints"
+            else import_jobs.IMPORTERS[data["kind"]],
             user=request.user,
             file=data["file"],
             options={"create_missing": data["create_missing"]},
             dry_run=data["check_only"],
         )
         return redirect(jobs.import_job_url(job))
-    guides = [(name, ",".join(kind.names)) for name, kind in imports.KINDS.items()]
+    guides = [("complaints", ",".join(complaint_imports.COLUMNS))]
+    guides += [(name, ",".join(kind.names)) for name, kind in imports.KINDS.items()]
     return render(request, "feedback/voice/import.html", {"form": form, "guides": guides})

@@ -110,3 +110,17 @@ def test_the_problem_list_is_bounded(team):
 
 def test_the_background_job_kit_knows_the_complaints_importer():
     assert jobs.get_importer("complaints").label == "complaints"
+
+
+def test_customer_relations_import_a_complaints_log_on_the_web_in_the_background(client_for, team, customer_relations):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    data = _csv(f"CR-9,2023-04-03,child,corporate,{team.service_area.name},,,,,,,,,,")
+    response = client_for(customer_relations).post(
+        reverse("feedback:voice_import"),
+        {"kind": "complaints", "file": SimpleUploadedFile("log.csv", data, "text/csv")},
+        follow=True,
+    )
+    assert "Imported 1 complaints (1 created, 0 updated)." in response.text
+    assert Complaint.objects.filter(reference="CR-9").exists()
