@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 
 from evaluations import services
 from evaluations.models import Cycle, CycleType, Evaluation, Grade, Pillar, Recommendation
-from pqa.models import Role
+from pqa.models import Role, User
+from tests.browser.conftest import give_code, with_authenticator
 from tests.factories import CycleFactory, TeamFactory, UserFactory, completed_evaluation
 
 PASSWORD = "correct-horse-battery-staple"
@@ -51,10 +52,13 @@ def browser_context_args(browser_context_args):
 
 
 def sign_in(page: Page, base: str) -> None:
+    """The password, then the code from the evaluator's authenticator app (every role has one)."""
+    person = with_authenticator(User.objects.get(username="eve"))
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("E-mail address or username").fill("eve@trust.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code(page, person)
 
 
 def test_an_evaluator_revisits_a_child_beside_the_original_and_submits(
@@ -75,7 +79,11 @@ def test_an_evaluator_revisits_a_child_beside_the_original_and_submits(
     assert axe_check(page) == []
 
     # Findings for the first recommendation, saved as they are typed.
-    page.get_by_label("Date of the conversation").fill((dt.date.today() - dt.timedelta(days=1)).isoformat())
+    yesterday = dt.date.today() - dt.timedelta(days=1)
+    conversation = page.get_by_role("group", name="Date of the conversation")
+    conversation.get_by_label("Day").fill(str(yesterday.day))
+    conversation.get_by_label("Month").fill(str(yesterday.month))
+    conversation.get_by_label("Year").fill(str(yesterday.year))
     page.get_by_role("group", name="Was recommendation 1 done?").get_by_label("Yes", exact=True).check()
     page.get_by_role("group", name="Did recommendation 1 make a difference for the child?").get_by_label(
         "Yes", exact=True
@@ -131,8 +139,9 @@ def test_an_evaluator_revisits_a_child_beside_the_original_and_submits(
 
     revisit.refresh_from_db()
     assert revisit.status == Evaluation.Status.RETURNED
-    statuses = list(original.recommendations.order_by("pk").values_list("status", flat=True))
-    assert statuses == [Recommendation.Status.DONE, Recommendation.Status.OPEN]
+    # What the revisit found is recorded on each recommendation; its status stays its owner's.
+    found = list(original.recommendations.order_by("pk").values_list("revisit_found_done", "status"))
+    assert found == [(True, Recommendation.Status.OPEN), (False, Recommendation.Status.OPEN)]
     assert csp_violations == []
 
 

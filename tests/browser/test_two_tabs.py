@@ -13,7 +13,8 @@ from playwright.sync_api import Page, expect
 
 from evaluations import services
 from evaluations.models import Evaluation
-from pqa.models import EditConflict, Role
+from pqa.models import EditConflict, Role, User
+from tests.browser.conftest import give_code, with_authenticator
 from tests.factories import EvaluationFactory, TeamFactory, UserFactory
 
 PASSWORD = "correct-horse-battery-staple"
@@ -31,10 +32,13 @@ def evaluation(transactional_db):
 
 
 def sign_in(page: Page, base: str) -> None:
+    """The password, then the code from the evaluator's authenticator app (every role has one)."""
+    person = with_authenticator(User.objects.get(username="tab"))
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("E-mail address or username").fill("tab@trust.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    give_code(page, person)
 
 
 def duplicate(page: Page, url: str) -> Page:
