@@ -7,10 +7,10 @@ imports. A request never waits for a large file, so gunicorn's timeout no longer
 
     # myapp/apps.py, in ready()
     from pqa import jobs
-    jobs.register_importer("feedback", label="feedback", run=feedback.import_jobs.run, url_name="feedback:import")
+    jobs.register_importer("myapp", label="myapp", run=myapp.import_jobs.run, url_name="myapp:import")
 
     # myapp/views.py
-    job = jobs.import_job_start(importer="feedback", user=request.user, file=upload, options={...}, dry_run=False)
+    job = jobs.import_job_start(importer="myapp", user=request.user, file=upload, options={...}, dry_run=False)
     return redirect(job_url(job))
 
 `run(*, file, actor, options, dry_run, progress) -> Outcome` is the app's import, all or
@@ -80,7 +80,7 @@ Run = Callable[..., Outcome]
 @dataclass(frozen=True)
 class Importer:
     name: str
-    label: str  # what is imported, in words: "evaluations"
+    label: str  # what is imported, in words: "records"
     run: Run
     url_name: str  # the import page, for "import another file"
 

@@ -5,12 +5,12 @@ The core never names an app. Each app tells the registry what it brings in its
 `AppConfig.ready()`; the core's menu, home redirect, two-factor middleware and outbox read
 it back. Adding an app therefore needs no change to the core and no core migration.
 
-    # evaluations/apps.py
+    # myapp/apps.py
     def ready(self):
         from pqa import registry
-        registry.menu(label="My evaluations", url_name="evaluations:mine", roles=[Role.EVALUATOR], order=10)
-        registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
-        registry.json_endpoint("evaluations:autosave")
+        registry.menu(label="My work", url_name="myapp:mine", roles=[Role.EVALUATOR], order=10)
+        registry.home(role=Role.EVALUATOR, url_name="myapp:mine")
+        registry.json_endpoint("myapp:autosave")
         registry.notification_kind("safeguarding_concern", "Safeguarding concern")
 
 Registering the same thing twice (a second `ready()` in a test run) is harmless; registering
@@ -126,7 +126,7 @@ def notification_kind(code: str, label: str) -> None:
 
 
 def demo_loader(label: str, loader: Callable[..., object], order: int) -> None:
-    """Demo data an app adds after the core's and the evaluations' (`load_demo`):
+    """Demo data an app adds after the core's and the other apps' (`load_demo`):
     `loader(actor=...)` must be idempotent and return what it added, in words (or "")."""
     _demo_loaders[label] = (order, loader)
 
