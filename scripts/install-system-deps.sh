@@ -17,6 +17,7 @@ PACKAGES=(
     libpango-1.0-0        # WeasyPrint (PDF)
     libpangoft2-1.0-0
     libharfbuzz-subset0   # WeasyPrint font subsetting
+    poppler-utils         # pdftotext and pdftoppm: the report tests read the PDF and keep its pages as pictures
 )
 
 strict=0
