@@ -1,7 +1,8 @@
 """Django admin for practice evaluations: the administrators' view of every record and its
-history. Every save goes through `services`, which validate the model and check versions:
-allocating, opening and closing cycles, correcting an evaluation with its pillar grades and
-feedback, recommendations and moderations. Status and version are never typed here.
+history. Every save and every delete goes through `services`, which validate the model and
+check versions: allocating, opening, closing and deleting cycles, correcting or deleting an
+evaluation with its pillar grades and feedback, recommendations and moderations (pqa.admin's
+ServiceAdmin: delete_through_service). Status and version are never typed here.
 
 Evaluations, moderations and recommendations carry a `version` (optimistic locking, the
 core's admin kit in pqa.admin): each change form, and each inline that edits one, posts back
@@ -68,6 +69,9 @@ class CycleAdmin(ServiceAdmin):
             adopt(obj, services.cycle_update(cycle=obj, values=values, actor=request.user))
         else:
             adopt(obj, services.cycle_open(**values, actor=request.user))
+
+    def delete_through_service(self, obj, actor):
+        services.cycle_delete(cycle=obj, actor=actor)
 
     @admin.action(description="Close selected cycles", permissions=["change"])
     def close_selected_cycles(self, request, queryset):
@@ -284,6 +288,9 @@ class EvaluationAdmin(VersionedAdmin):
         )
         adopt(obj, created)
 
+    def delete_through_service(self, obj, actor):
+        services.evaluation_delete(evaluation=obj, actor=actor)
+
     def save_related(self, request, form, formsets, change):
         if not change:
             return super().save_related(request, form, formsets, change)
@@ -398,6 +405,9 @@ class EvaluationPartAdmin(VersionedAdmin):
         key = fields[0]  # the pillar, or the respondent: one row of each per evaluation
         adopt(obj, self.model._default_manager.get(evaluation=evaluation, **{key: getattr(obj, key)}))
 
+    def delete_through_service(self, obj, actor):
+        services.evaluation_part_delete(part=obj, actor=actor)
+
 
 @admin.register(PillarGrade)
 class PillarGradeAdmin(EvaluationPartAdmin):
@@ -476,12 +486,8 @@ class ModerationAdmin(VersionedAdmin):
         )
         adopt(obj, saved)
 
-    def delete_model(self, request, obj):
-        services.moderation_delete(moderation=obj, actor=request.user, expected_version=None)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def delete_through_service(self, obj, actor):
+        services.moderation_delete(moderation=obj, actor=actor, expected_version=None)
 
 
 class ModerationRecordAdmin(ReadOnlyAdmin, HistoryAdmin):
@@ -535,9 +541,5 @@ class RecommendationAdmin(VersionedAdmin):
             saved = services.recommendation_add(evaluation=obj.evaluation, values=values, actor=request.user)
         adopt(obj, saved)
 
-    def delete_model(self, request, obj):
-        services.recommendation_delete(recommendation=obj, actor=request.user, expected_version=None)
-
-    def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+    def delete_through_service(self, obj, actor):
+        services.recommendation_delete(recommendation=obj, actor=actor, expected_version=None)

@@ -42,6 +42,16 @@ from evaluations.models import (
 from evaluations.services import moderation_record
 from pqa import audit
 from pqa.case_ids import child_key, child_key_expression
+from pqa.imports import (
+    CHANGED_MEANWHILE,
+    MAX_PROBLEMS,
+    PROBLEMS_LISTED,
+    Problem,
+    Problems,
+    TooManyProblems,
+    check_header,
+)
+from pqa.imports import ImportResult as BaseImportResult
 from pqa.models import Role, ServiceArea, Team, User
 from pqa.quarters import Quarter, QuarterError, date_outside_quarter
 from pqa.spreadsheets import (
@@ -60,11 +70,6 @@ Status = Evaluation.Status
 CHANGE_REASON = "Imported from a file"
 CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
 BATCH_SIZE = 500  # rows per INSERT/UPDATE and per IN (...) look-up; well under SQLite's limits
-# A file of nonsense must not build millions of problems (a page of hundreds of MB, a worker
-# killed): checking stops at MAX_PROBLEMS, and the first PROBLEMS_LISTED (by row) are listed
-# with the count. Nobody corrects a thousand cells from a list; they fix the file and check again.
-MAX_PROBLEMS = 1000
-PROBLEMS_LISTED = 100
 # A trust's whole history in one file: 50,000 evaluations and their header, with room to spare
 # (the reader's own default stops at 50,000 rows and 1,000,000 cells: a full row has 22 cells).
 MAX_ROWS = 60_000
@@ -170,83 +175,20 @@ VALUES_GUIDE = (
 )
 
 
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the file; `column` is None when the problem is not in one column."""
-
-    row: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.column is None:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
 @dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    dry_run: bool = False
-    # The first PROBLEMS_LISTED problems in row order; `problem_count` says how many were found,
-    # and `stopped_at_row` where checking stopped when it found MAX_PROBLEMS.
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    stopped_at_row: int | None = None
+class ImportResult(BaseImportResult):
+    noun = "evaluations"
+    CREATES = (
+        ("service areas", "new_service_areas"),
+        ("teams", "new_teams"),
+        ("evaluator accounts (inactive until an administrator activates them)", "new_evaluators"),
+        ("cycles", "new_cycles"),
+    )
+
     new_service_areas: list[str] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
     new_evaluators: list[str] = field(default_factory=list)
     new_cycles: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def problems_count_text(self) -> str:
-        """'1 problem', '12 problems', or 'at least 1000 problems' when checking stopped."""
-        count = max(self.problem_count, len(self.problems))
-        text = f"{count} problem{'s' if count != 1 else ''}"
-        return f"at least {text}" if self.stopped_at_row is not None else text
-
-    @property
-    def problems_note(self) -> list[str]:
-        """What the list of problems leaves out, and why, for the page and the command line."""
-        lines = []
-        if self.stopped_at_row is not None:
-            lines.append(
-                f"Checking stopped at row {self.stopped_at_row} after {MAX_PROBLEMS} problems: the rows after it "
-                "were not checked. Correct these, then check the file again."
-            )
-        if max(self.problem_count, len(self.problems)) > len(self.problems):
-            lines.append(f"Only the first {len(self.problems)} of {self.problems_count_text} are listed, in row order.")
-        return lines
-
-    @property
-    def summary(self) -> str:
-        counts = f"{self.imported} evaluations ({self.created} created, {self.updated} updated)"
-        if self.dry_run:
-            return f"would import {counts}; nothing was changed (dry run)"
-        return f"imported {counts}"
-
-    @property
-    def also_created(self) -> list[str]:
-        """What else the import makes (or would make), one line per kind, for people to read."""
-        lines = []
-        for label, names in (
-            ("service areas", self.new_service_areas),
-            ("teams", self.new_teams),
-            ("evaluator accounts (inactive until an administrator activates them)", self.new_evaluators),
-            ("cycles", self.new_cycles),
-        ):
-            if names:
-                lines.append(f"new {label} ({len(names)}): {', '.join(names)}")
-        return lines
 
 
 @dataclass
@@ -267,25 +209,6 @@ class _Row:
         return self["status"] == Status.RETURNED
 
 
-class _TooManyProblems(Exception):
-    def __init__(self, row: int):
-        super().__init__(row)
-        self.row = row
-
-
-class _Problems(list):
-    def __init__(self, limit: int = MAX_PROBLEMS):
-        super().__init__()
-        self.limit = limit
-        self.cells: set[tuple[int, str | None]] = set()  # (row, column) pairs with a problem
-
-    def add(self, row: int, column: str | None, message: str) -> None:
-        self.append(Problem(row, column, message))
-        self.cells.add((row, column))
-        if len(self) >= self.limit:
-            raise _TooManyProblems(row)
-
-
 # --- Reading -------------------------------------------------------------------------------
 
 
@@ -304,17 +227,8 @@ def _status(value: str) -> str | None:
         return None
 
 
-def _check_header(header: list[str], body: tuple[Row, ...], problems: _Problems) -> None:
-    seen = set()
-    for name in header:
-        if name in seen:
-            problems.add(1, name, "this column appears twice in the header")
-        seen.add(name)
-        if name not in COLUMNS:
-            problems.add(1, name or "(blank)", f"unknown column; the columns are {_choices(COLUMNS)}")
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            problems.add(1, name, "this required column is missing from the header")
+def _check_header(header: list[str], body: tuple[Row, ...], problems: Problems) -> None:
+    seen = check_header(header, columns=COLUMNS, required=REQUIRED_COLUMNS, problems=problems)
     if "status" in seen:
         position = header.index("status")
         any_completed = any(_status(row[position]) == Status.RETURNED for row in body)
@@ -326,7 +240,7 @@ def _check_header(header: list[str], body: tuple[Row, ...], problems: _Problems)
 # --- Checking ------------------------------------------------------------------------------
 
 
-def _check_value(row: _Row, name: str, problems: _Problems) -> None:
+def _check_value(row: _Row, name: str, problems: Problems) -> None:
     """Read a grade, answer or date as people write it into the contract's code (or date)."""
     value = row[name]
     if name in GRADE_COLUMNS:
@@ -353,7 +267,7 @@ def _check_value(row: _Row, name: str, problems: _Problems) -> None:
                 problems.add(row.number, name, outside)
 
 
-def _check_row(row: _Row, problems: _Problems) -> None:
+def _check_row(row: _Row, problems: Problems) -> None:
     for name in REQUIRED_COLUMNS:
         if not row[name]:
             problems.add(row.number, name, "a value is required")
@@ -431,7 +345,7 @@ def _validate(
     exclude: Iterable[str],
     columns: dict[str, str],
     row: int,
-    problems: _Problems,
+    problems: Problems,
     default: str | None,
     context: dict[str, str] | None = None,
 ) -> None:
@@ -449,7 +363,7 @@ def _validate(
             problems.add(row, column, (context or {}).get(name, "") + _reason(messages[0]))
 
 
-def _check_models(row: _Row, problems: _Problems) -> None:
+def _check_models(row: _Row, problems: Problems) -> None:
     """The evaluation, its pillar grades and its moderation as the row would write them."""
     evaluation = Evaluation(
         reference=row["reference"],
@@ -490,7 +404,7 @@ class _Plan:
     existing: dict[str, Evaluation]
 
 
-def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems: _Problems) -> _Plan:
+def _look_up(rows: list[_Row], header: list[str], create_missing: bool, problems: Problems) -> _Plan:
     area_names = {row.area_key for row in rows if row.area_key}
     areas: dict[str, ServiceArea | str] = {
         area.key: area for area in ServiceArea.objects.annotate(key=Lower("name")).filter(key__in=area_names)
@@ -596,7 +510,7 @@ def _target_cycle(row: _Row, cycles: dict[tuple[str, str], Cycle | None], existi
 
 
 def _check_once_a_cycle(
-    rows: list[_Row], cycles: dict[tuple[str, str], Cycle | None], existing: dict[str, Evaluation], problems: _Problems
+    rows: list[_Row], cycles: dict[tuple[str, str], Cycle | None], existing: dict[str, Evaluation], problems: Problems
 ) -> None:
     """A child is evaluated once in a cycle: not on two rows of the file that land in the same
     cycle, nor beside another evaluation PQA already holds in it. Case ids are compared
@@ -641,7 +555,7 @@ def _check_once_a_cycle(
             )
 
 
-def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None:
+def _check_existing(row: _Row, current: Evaluation, problems: Problems) -> None:
     """A reference PQA already holds may only be the same child's evaluation, and only one that
     is over: a live one belongs to the evaluator working on it. PQA numbers its own
     allocations PE-YYYY-NNNN, as trusts' spreadsheets often do, so references can collide."""
@@ -661,7 +575,7 @@ def _check_existing(row: _Row, current: Evaluation, problems: _Problems) -> None
         )
 
 
-def _parse(table: Table, create_missing: bool, problems: _Problems, progress: Progress) -> _Plan | None:
+def _parse(table: Table, create_missing: bool, problems: Problems, progress: Progress) -> _Plan | None:
     header_row = table.header
     if header_row is None or header_row.number != 1:
         empty = "the file is empty: " if header_row is None else ""
@@ -963,11 +877,6 @@ def _no_progress(**counts) -> None:
     pass
 
 
-def _list_problems(result: ImportResult, problems: _Problems) -> None:
-    result.problem_count = len(problems)
-    result.problems = sorted(problems, key=lambda problem: problem.row)[:PROBLEMS_LISTED]
-
-
 def evaluations_import(
     *,
     file,
@@ -989,24 +898,21 @@ def evaluations_import(
     with the count. `progress(checked=, written=, total=)`, if given, is told the rows
     checked and written as the import goes (a background job shows them); it changes nothing."""
     result = ImportResult(dry_run=dry_run)
-    problems = _Problems()
+    problems = Problems()
     reason = _change_reason(file, command_user)
     progress = progress or _no_progress
     try:
         table = _table(file)
     except SpreadsheetError as error:
-        result.problems = [Problem(error.row or 1, error.column, error.reason if error.column else error.message)]
-        result.problem_count = 1
-        return result
+        return result.unreadable(error)
     try:
         with transaction.atomic():
             try:
                 plan = _parse(table, create_missing, problems, progress)
-            except _TooManyProblems as stop:
-                plan, result.stopped_at_row = None, stop.row
+            except TooManyProblems as stop:
+                return result.refused(problems, stopped_at_row=stop.row)
             if plan is None or problems:
-                _list_problems(result, problems)
-                return result
+                return result.refused(problems)
             result.created = sum(1 for row in plan.rows if row["reference"] not in plan.existing)
             result.updated = len(plan.rows) - result.created
             _describe_new(plan, result)
@@ -1014,11 +920,7 @@ def evaluations_import(
                 _write(plan, actor, reason, progress)
     except IntegrityError:
         # Someone else changed the same records while this file was being imported.
-        result.created = result.updated = 0
-        result.problems = [
-            Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
-        ]
-        result.problem_count = 1
+        result.refused_because(CHANGED_MEANWHILE)
     if result.ok and not dry_run:
         if command_user is None:
             audit.event(audit.IMPORT, user=getattr(actor, "pk", None), what="evaluations", rows=result.imported)

@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from evaluations.imports import Problem
 from evaluations.models import Evaluation, Recommendation, closure_problems
 from pqa import audit
+from pqa.imports import CHANGED_MEANWHILE, ImportResult, Problems, check_header
 from pqa.models import Role, User
 from pqa.spreadsheets import SpreadsheetError, Table, ValueProblem, choice_from_words, date_from_text, read_table
 
@@ -42,51 +42,17 @@ FIELD_COLUMNS = {
 UPDATED_FIELDS = ("evaluation", "action", "owner", "due_date", "status", "completed_on", "outcome_note")
 
 
-class Problems(list):
-    """Problems in the order found, at most MAX_PROBLEMS of them; `more` counts the rest."""
-
-    def __init__(self):
-        super().__init__()
-        self.more = 0
-        self.cells: set[tuple[int, str | None]] = set()
-
-    def add(self, row: int, column: str | None, message: str) -> None:
-        if (row, column) in self.cells:
-            return  # one problem a cell is enough to correct it
-        self.cells.add((row, column))
-        if len(self) < MAX_PROBLEMS:
-            self.append(Problem(row, column, message))
-        else:
-            self.more += 1
+def _problems() -> Problems:
+    """Every problem is counted, one a cell (one is enough to correct it); the first
+    MAX_PROBLEMS found are listed."""
+    return Problems(stop_at=None, keep=MAX_PROBLEMS, one_a_cell=True)
 
 
 @dataclass
-class RecommendationImportResult:
-    created: int = 0
-    updated: int = 0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    more_problems: int = 0
+class RecommendationImportResult(ImportResult):
+    noun = "recommendations"
+
     new_owners: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.problems) + self.more_problems
-
-    @property
-    def summary(self) -> str:
-        counts = f"{self.imported} recommendations ({self.created} created, {self.updated} updated)"
-        if self.dry_run:
-            return f"would import {counts}; nothing was changed (dry run)"
-        return f"imported {counts}"
 
 
 @dataclass
@@ -99,19 +65,6 @@ class _Row:
 
     def __getitem__(self, name: str) -> str:
         return self.values.get(name, "").strip()
-
-
-def _check_header(header: list[str], problems: Problems) -> None:
-    seen = set()
-    for name in header:
-        if name in seen:
-            problems.add(1, name, "this column appears twice in the header")
-        seen.add(name)
-        if name not in COLUMNS:
-            problems.add(1, name or "(blank)", f"unknown column; the columns are {', '.join(COLUMNS)}")
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            problems.add(1, name, "this required column is missing from the header")
 
 
 def _check_row(row: _Row, today: dt.date, problems: Problems) -> None:
@@ -204,21 +157,18 @@ def recommendations_import(
     achieved need `completed` and `note` (models.closure_problems). With `dry_run` nothing
     is written and the result says what would be."""
     result = RecommendationImportResult(dry_run=dry_run)
-    problems = Problems()
+    problems = _problems()
     today = today or timezone.localdate()
     reason = _change_reason(file, command_user)
     try:
         table = read_table(file)
     except SpreadsheetError as error:
-        result.problems = [Problem(error.row or 1, None, error.message)]
-        return result
+        return result.unreadable(error)
     try:
         with transaction.atomic():
             plan = _parse(table, today, create_missing, problems)
             if plan is None or problems:
-                result.problems = sorted(problems, key=lambda problem: problem.row)
-                result.more_problems = problems.more
-                return result
+                return result.refused(problems, listed=MAX_PROBLEMS)
             rows, evaluations, owners, existing = plan
             result.created = sum(1 for row in rows if row["reference"] not in existing)
             result.updated = len(rows) - result.created
@@ -226,10 +176,7 @@ def recommendations_import(
             if not dry_run:
                 _write(rows, evaluations, owners, existing, actor=actor, reason=reason)
     except IntegrityError:
-        result.created = result.updated = 0
-        result.problems = [
-            Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
-        ]
+        result.refused_because(CHANGED_MEANWHILE)
     if result.ok and not dry_run:
         audit.event(
             audit.IMPORT,
@@ -248,7 +195,7 @@ def _parse(table: Table, today: dt.date, create_missing: bool, problems: Problem
         problems.add(1, None, f"{empty}the first row must be the header ({', '.join(COLUMNS[:3])}, ...)")
         return None
     header = [cell.strip().lower() for cell in header_row.cells]
-    _check_header(header, problems)
+    check_header(header, columns=COLUMNS, required=REQUIRED_COLUMNS, problems=problems)
     if problems:
         return None
     rows: list[_Row] = []

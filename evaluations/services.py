@@ -167,6 +167,24 @@ def cycle_update(*, cycle: Cycle, values: Mapping[str, object], actor: User) -> 
     return locked
 
 
+@transaction.atomic
+def cycle_delete(*, cycle: Cycle, actor: User) -> None:
+    """Delete a cycle opened by mistake (the administrators' page). Refused (ValidationError,
+    nothing deleted) when it has evaluations or a moderation panel: they are the record of its
+    work, so it is closed instead. The history records who deleted it."""
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    evaluations = locked.evaluations.count()
+    if evaluations:
+        raise ValidationError(
+            f"{locked} has {evaluations} evaluation{'s' if evaluations != 1 else ''}, so it cannot be deleted: "
+            "close it instead."
+        )
+    if locked.moderation_panels.exists():
+        raise ValidationError(f"{locked} has a moderation panel, so it cannot be deleted: close it instead.")
+    _attribute(locked, actor)
+    locked.delete()
+
+
 # --- Allocation ---------------------------------------------------------------------------
 
 
@@ -654,6 +672,12 @@ def evaluation_update(
         key = getattr(current, "pillar", None) or getattr(current, "respondent", "")
         prefix = f"{model._meta.model_name}-{key or 'new'}"
         if row_values is None:
+            if current.pk and model is PillarGrade and locked.status == Status.RETURNED:
+                # evaluation_problems' rule at submit, kept after it: change the grade instead.
+                raise ValidationError(
+                    f"A returned evaluation keeps a grade for every pillar: {current.get_pillar_display().lower()} "
+                    "cannot be removed, change its grade instead."
+                )
             if current.pk:
                 _attribute(current, actor)
                 current.delete()
@@ -670,6 +694,46 @@ def evaluation_update(
         _attribute(locked, actor)
         locked.save()
     return locked
+
+
+@transaction.atomic
+def evaluation_delete(*, evaluation: Evaluation, actor: User, expected_version: int | None = None) -> None:
+    """Delete an evaluation allocated or imported by mistake, with its pillar grades, feedback
+    and, for a revisit, what it found. Refused (ValidationError, nothing deleted) when other
+    records rest on it: its moderation (the sample and the agreement rates), its
+    recommendations (the Practice Hub's central record) or a revisit of it; and
+    (ConcurrentEditError) if it changed since `expected_version`. The history of every row
+    deleted records who deleted it."""
+    locked = version_lock(Evaluation, evaluation.pk, expected_version)
+    reasons = []
+    if Moderation.objects.filter(evaluation=locked).exists():
+        reasons.append("it has a moderation (delete the moderation first)")
+    recommendations = locked.recommendations.count()
+    if recommendations:
+        reasons.append(
+            f"it has {recommendations} recommendation{'s' if recommendations != 1 else ''} in the central record "
+            "(delete them first)"
+        )
+    revisits = list(Evaluation.objects.filter(revisit_of=locked).values_list("reference", flat=True))
+    if revisits:
+        reasons.append(f"it is revisited by {', '.join(sorted(revisits))}")
+    if reasons:
+        raise ValidationError(f"{locked.reference} cannot be deleted: {'; '.join(reasons)}.")
+    for part in (*locked.pillar_grades.all(), *locked.feedback_gathered.all(), *locked.findings.all()):
+        _attribute(part, actor)
+        part.delete()
+    _attribute(locked, actor)
+    locked.delete()
+
+
+def evaluation_part_delete(
+    *, part: PillarGrade | EvaluationFeedback, actor: User, expected_version: int | None = None
+) -> Evaluation:
+    """Remove a pillar grade or a feedback row: a correction of its evaluation, with its rules
+    and one new version (evaluation_update). A returned evaluation keeps a grade for every pillar."""
+    return evaluation_update(
+        evaluation=part.evaluation, actor=actor, expected_version=expected_version, parts=[(part, None)]
+    )
 
 
 # --- Revisits (docs/revisits.md) -----------------------------------------------------------
@@ -1472,12 +1536,15 @@ __all__ = [
     "cycle_close",
     "cycle_open",
     "cycle_set_revisit_share",
+    "cycle_delete",
     "cycle_update",
     "evaluation_allocate",
     "evaluation_problems",
     "evaluation_reassign",
     "evaluation_save_draft",
     "evaluation_submit",
+    "evaluation_delete",
+    "evaluation_part_delete",
     "evaluation_update",
     "evaluations_allocate",
     "evaluations_allocate_sample",

@@ -5,9 +5,13 @@ Every admin shows the record's change history (django-simple-history) but offers
 "revert": restoring an old version would write around the services and their rules."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.db import router, transaction
+from django.db.models import ProtectedError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from pqa import services
@@ -49,11 +53,25 @@ def _refusal_shown_on(form_class, refusal: ValidationError):
     return Refused
 
 
+# What a service raises to refuse a write; the admin shows it and has written nothing.
+REFUSALS = (ValidationError, ConcurrentEditError, ProtectedError)
+
+
+def _refusal_text(refusal: Exception) -> str:
+    text = " ".join(refusal.messages) if isinstance(refusal, ValidationError) else str(refusal)
+    return text if text.endswith(".") else f"{text}."
+
+
 class ServiceAdmin(HistoryAdmin):
     """An admin whose saves call the app's services (save_model and save_related overridden)
     rather than writing rows itself. When a service refuses with a ValidationError, e.g. a
     rule the form does not know, its transaction has rolled back and the form is shown again
-    with the refusal beside the fields it is about and all that was typed."""
+    with the refusal beside the fields it is about and all that was typed.
+
+    Deleting goes through a service too, on the delete page and in the "delete selected"
+    action: override `delete_through_service(obj, actor)` to call it. An admin that does not
+    offers no delete. A refusal (ValidationError, ConcurrentEditError, ProtectedError) is shown
+    as a message, and nothing is deleted: a bulk delete is all or nothing."""
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
@@ -66,6 +84,49 @@ class ServiceAdmin(HistoryAdmin):
         form = super().get_form(request, obj, **kwargs)
         refusal = getattr(request, "pqa_service_refusal", None)
         return form if refusal is None else _refusal_shown_on(form, refusal)
+
+    # --- Deleting through a service ------------------------------------------------------
+
+    def delete_through_service(self, obj, actor) -> None:
+        """Delete `obj` through the app's service, which validates and records who deleted it."""
+        raise NotImplementedError(f"No service deletes a {self.model._meta.verbose_name} here")
+
+    def has_delete_permission(self, request, obj=None):
+        deletes = type(self).delete_through_service is not ServiceAdmin.delete_through_service
+        return deletes and super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        self.delete_through_service(obj, request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_through_service(obj, request.user)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            # The admin's delete view runs in a transaction: a refusal rolls back its log entry too.
+            return super().delete_view(request, object_id, extra_context)
+        except REFUSALS as refusal:
+            self.message_user(request, f"{_refusal_text(refusal)} Nothing was deleted.", messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(
+                reverse(
+                    f"admin:{opts.app_label}_{opts.model_name}_change",
+                    args=[object_id],
+                    current_app=self.admin_site.name,
+                )
+            )
+
+    def response_action(self, request, queryset):
+        deleting = request.POST.get("action") == "delete_selected"
+        try:
+            # One transaction for the action: its log entries and every row, or nothing.
+            with transaction.atomic(using=router.db_for_write(self.model)):
+                return super().response_action(request, queryset)
+        except REFUSALS as refusal:
+            done = "Nothing was deleted." if deleting else "Nothing was changed."
+            self.message_user(request, f"{_refusal_text(refusal)} {done}", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 def adopt(obj, saved) -> None:

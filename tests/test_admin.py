@@ -6,6 +6,8 @@ import datetime as dt
 import pytest
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import DELETION, LogEntry
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -24,6 +26,7 @@ from evaluations.models import (
 )
 from evaluations.notifications import NotificationKind
 from pqa.admin import VersionedForm
+from pqa.kpis.models import Indicator
 from pqa.models import Notification, Role, ServiceArea, Team, User
 from tests.conftest import PQAClient
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, UserFactory, completed_evaluation
@@ -654,3 +657,190 @@ def test_moderating_an_evaluation_that_is_not_returned_is_refused_in_the_admin(a
     assert response.status_code == 200
     assert "Only a returned evaluation can be moderated." in response.content.decode()
     assert not Moderation.objects.exists()
+
+
+# --- Deleting goes through the services (ServiceAdmin.delete_through_service) -------------
+# On the delete page and in the "delete selected" action, a refused delete says why and
+# deletes nothing, and an allowed one records who deleted it.
+
+
+def delete(client, obj):
+    """Confirm the admin's delete page of `obj`, following the redirect to the page it lands on."""
+    return client.post(admin_url(type(obj), "delete", obj.pk), {"post": "yes"}, follow=True)
+
+
+def delete_selected(client, model, *objects):
+    return client.post(
+        admin_url(model, "changelist"),
+        {"action": "delete_selected", "_selected_action": [obj.pk for obj in objects], "post": "yes"},
+        follow=True,
+    )
+
+
+def deleted_by(obj):
+    """Who the history says deleted `obj` (its last history row is the deletion)."""
+    last = type(obj).history.filter(id=obj.pk).latest()
+    assert last.history_type == "-"
+    return last.history_user
+
+
+# --- Evaluations ---------------------------------------------------------------------------
+
+
+def test_an_evaluation_with_a_moderation_and_recommendations_is_not_deleted_and_the_page_says_why(admin_for, records):
+    evaluation = records[Evaluation]
+    response = delete(admin_for, evaluation)
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        "PE-2025-0001 cannot be deleted: it has a moderation (delete the moderation first); it has 1 recommendation "
+        "in the central record (delete them first). Nothing was deleted."
+    ) in page
+    assert response.redirect_chain[-1][0] == admin_url(Evaluation, "change", evaluation.pk)
+    assert Evaluation.objects.filter(pk=evaluation.pk).exists()
+    assert Moderation.objects.filter(evaluation=evaluation).exists()
+    assert evaluation.pillar_grades.count() == 4
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_an_evaluation_nothing_rests_on_is_deleted_with_its_parts_and_the_history_names_who(
+    admin_for, administrator, team, evaluator
+):
+    evaluation = completed_evaluation(team=team, evaluator=evaluator, cycle=CycleFactory())
+    feedback = EvaluationFeedback.objects.create(evaluation=evaluation, respondent=Respondent.CHILD, spoken_to=True)
+    grade = evaluation.pillar_grades.first()
+
+    response = delete(admin_for, evaluation)
+
+    assert response.status_code == 200
+    assert "was deleted successfully" in response.content.decode()
+    assert not Evaluation.objects.filter(pk=evaluation.pk).exists()
+    assert deleted_by(evaluation) == administrator
+    assert deleted_by(grade) == administrator
+    assert deleted_by(feedback) == administrator
+
+
+def test_deleting_selected_evaluations_is_all_or_nothing(admin_for, records, team, evaluator):
+    free = EvaluationFactory(team=team, evaluator=evaluator, cycle=CycleFactory())
+    response = delete_selected(admin_for, Evaluation, free, records[Evaluation])
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "PE-2025-0001 cannot be deleted: it has a moderation" in page
+    assert "Nothing was deleted." in page
+    assert Evaluation.objects.filter(pk__in=[free.pk, records[Evaluation].pk]).count() == 2
+    assert not LogEntry.objects.filter(action_flag=DELETION).exists()
+
+
+def test_deleting_selected_evaluations_that_nothing_rests_on_records_who(admin_for, administrator, team, evaluator):
+    first, second = (EvaluationFactory(team=team, evaluator=evaluator, cycle=CycleFactory()) for _ in range(2))
+    response = delete_selected(admin_for, Evaluation, first, second)
+
+    assert "Successfully deleted 2 evaluations." in response.content.decode()
+    assert not Evaluation.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    assert deleted_by(first) == deleted_by(second) == administrator
+
+
+def test_an_evaluation_that_is_revisited_is_not_deleted(team, evaluator, administrator):
+    first = completed_evaluation(team=team, evaluator=evaluator, cycle=CycleFactory())
+    revisit = EvaluationFactory(team=team, evaluator=evaluator, child_ref=first.child_ref, revisit_of=first)
+    with pytest.raises(ValidationError, match=f"it is revisited by {revisit.reference}"):
+        services.evaluation_delete(evaluation=first, actor=administrator)
+    assert Evaluation.objects.filter(pk=first.pk).exists()
+
+
+# --- Pillar grades and feedback: parts of their evaluation -------------------------------
+
+
+def test_a_pillar_grade_of_a_returned_evaluation_is_not_deleted_and_the_page_says_why(admin_for, records):
+    grade = records[Evaluation].pillar_grades.get(pillar="planning")
+    response = delete(admin_for, grade)
+
+    assert (
+        "A returned evaluation keeps a grade for every pillar: planning cannot be removed, change its grade instead. "
+        "Nothing was deleted."
+    ) in response.content.decode()
+    assert PillarGrade.objects.filter(pk=grade.pk).exists()
+    assert Evaluation.objects.get(pk=grade.evaluation_id).version == 1
+
+
+def test_removing_a_pillar_grade_row_on_a_returned_evaluations_page_is_refused_too(admin_for, records):
+    evaluation = records[Evaluation]
+    url, data = open_change_page(admin_for, evaluation)
+    data["pillar_grades-0-DELETE"] = "on"
+    response = admin_for.post(url, data)
+
+    assert response.status_code == 200
+    assert "A returned evaluation keeps a grade for every pillar" in response.content.decode()
+    assert evaluation.pillar_grades.count() == 4
+
+
+def test_a_draft_pillar_grade_is_deleted_as_a_new_version_of_its_evaluation(admin_for, administrator, team, evaluator):
+    draft = EvaluationFactory(team=team, evaluator=evaluator, cycle=CycleFactory())
+    grade = PillarGrade.objects.create(evaluation=draft, pillar="planning", grade=Grade.GOOD)
+
+    response = delete(admin_for, grade)
+
+    assert "was deleted successfully" in response.content.decode()
+    assert not PillarGrade.objects.filter(pk=grade.pk).exists()
+    assert deleted_by(grade) == administrator
+    draft.refresh_from_db()
+    assert draft.version == 2
+    assert draft.history.latest().history_user == administrator
+
+
+def test_deleting_selected_feedback_records_who_and_bumps_each_evaluation(admin_for, administrator, records):
+    feedback = records[EvaluationFeedback]
+    response = delete_selected(admin_for, EvaluationFeedback, feedback)
+
+    assert "Successfully deleted 1 evaluation feedback" in response.content.decode()
+    assert not EvaluationFeedback.objects.filter(pk=feedback.pk).exists()
+    assert deleted_by(feedback) == administrator
+    assert Evaluation.objects.get(pk=feedback.evaluation_id).version == 2
+
+
+# --- Cycles --------------------------------------------------------------------------------
+
+
+def test_a_cycle_with_evaluations_is_refused_by_the_service(records, administrator):
+    cycle = records[Cycle]
+    with pytest.raises(ValidationError, match="has 1 evaluation, so it cannot be deleted: close it instead"):
+        services.cycle_delete(cycle=cycle, actor=administrator)
+    assert Cycle.objects.filter(pk=cycle.pk).exists()
+
+
+def test_a_cycle_with_evaluations_is_not_deleted_in_the_admin(admin_for, records):
+    cycle = records[Cycle]
+    delete(admin_for, cycle)
+    delete_selected(admin_for, Cycle, cycle)
+    assert Cycle.objects.filter(pk=cycle.pk).exists()
+    assert Evaluation.objects.filter(cycle=cycle).exists()
+
+
+def test_an_empty_cycle_is_deleted_in_the_admin_and_the_history_names_who(admin_for, administrator):
+    cycle = services.cycle_open(quarter="2025-26-Q4", type=CycleType.THEMATIC, actor=administrator)
+    other = services.cycle_open(quarter="2025-26-Q4", type=CycleType.SERVICE, actor=administrator)
+
+    assert "was deleted successfully" in delete(admin_for, cycle).content.decode()
+    assert "Successfully deleted 1 cycle" in delete_selected(admin_for, Cycle, other).content.decode()
+
+    assert not Cycle.objects.filter(pk__in=[cycle.pk, other.pk]).exists()
+    assert deleted_by(cycle) == deleted_by(other) == administrator
+
+
+# --- Moderations and recommendations, and an admin with no delete service ------------------
+
+
+@pytest.mark.parametrize("model", [Moderation, Recommendation], ids=lambda model: model._meta.label)
+def test_moderations_and_recommendations_are_deleted_through_their_service(admin_for, administrator, records, model):
+    obj = records[model]
+    assert "was deleted successfully" in delete(admin_for, obj).content.decode()
+    assert not model.objects.filter(pk=obj.pk).exists()
+    assert deleted_by(obj) == administrator
+
+
+def test_an_admin_with_no_delete_service_offers_no_delete(admin_for, db):
+    indicator = Indicator.objects.first()
+    assert indicator is not None
+    assert admin_for.get(admin_url(Indicator, "delete", indicator.pk)).status_code == 403

@@ -5,7 +5,7 @@ The file is read by the core's reader (pqa.spreadsheets). Every row is checked f
 words people write into the contract's codes, dates, the order of the stages (a later stage
 needs the earlier one's response, a response cannot come before its start, an outcome needs
 its response date), and every record is validated by its model's own rules. Problems are
-listed as `row N, column C: reason` (the header is row 1), at most PROBLEMS_LISTED of them.
+listed as `row N, column C: reason` (the header is row 1), bounded as every import's (pqa.imports).
 Only a file with no problem is written, in one transaction: all or nothing. A reference
 already in PQA is updated. The history of every row written names who imported it and the file.
 
@@ -33,6 +33,8 @@ from feedback.models import (
     Theme,
 )
 from pqa import audit
+from pqa.imports import ImportResult as BaseImportResult
+from pqa.imports import Problems, TooManyProblems, check_header
 from pqa.models import ServiceArea, Team, User
 from pqa.spreadsheets import SpreadsheetError, ValueProblem, choice_from_words, date_from_text, read_table
 
@@ -70,92 +72,19 @@ CHOICE_COLUMNS = {
     "ombudsman_decision": OmbudsmanDecision,
 }
 MAX_ROWS = 50_000
-MAX_PROBLEMS = 1000
-PROBLEMS_LISTED = 100
 CHANGE_REASON_LENGTH = 100
 PROGRESS_EVERY = 200
 
 Progress = Callable[..., None]
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        return (
-            f"row {self.row}: {self.message}"
-            if self.column is None
-            else f"row {self.row}, column {self.column}: {self.message}"
-        )
-
-
 @dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    stopped_at_row: int | None = None
+class ImportResult(BaseImportResult):
+    noun = "complaints"
+    CREATES = (("service areas", "new_service_areas"), ("teams", "new_teams"))
+
     new_service_areas: list[str] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def summary(self) -> str:
-        counts = f"{self.imported} complaints ({self.created} created, {self.updated} updated)"
-        return f"would import {counts}; nothing was changed (dry run)" if self.dry_run else f"imported {counts}"
-
-    @property
-    def problems_count_text(self) -> str:
-        count = max(self.problem_count, len(self.problems))
-        text = f"{count} problem{'s' if count != 1 else ''}"
-        return f"at least {text}" if self.stopped_at_row is not None else text
-
-    @property
-    def problems_note(self) -> list[str]:
-        lines = []
-        if self.stopped_at_row is not None:
-            lines.append(
-                f"Checking stopped at row {self.stopped_at_row} after {MAX_PROBLEMS} problems: correct these, "
-                "then check the file again."
-            )
-        if self.problem_count > len(self.problems):
-            lines.append(
-                f"Only the first {len(self.problems)} of {self.problem_count} problems are listed, in row order."
-            )
-        return lines
-
-    @property
-    def also_created(self) -> list[str]:
-        lines = []
-        for label, names in (("service areas", self.new_service_areas), ("teams", self.new_teams)):
-            if names:
-                lines.append(f"new {label} ({len(names)}): {', '.join(names)}")
-        return lines
-
-
-class _TooMany(Exception):
-    def __init__(self, row: int):
-        super().__init__(row)
-        self.row = row
-
-
-class _Problems(list):
-    def add(self, row: int, column: str | None, message: str) -> None:
-        self.append(Problem(row, column, message))
-        if len(self) >= MAX_PROBLEMS:
-            raise _TooMany(row)
 
 
 @dataclass
@@ -165,7 +94,7 @@ class _Parsed:
     themes: list[str]
 
 
-def _read_row(number: int, cells: dict[str, str], problems: _Problems) -> _Parsed:
+def _read_row(number: int, cells: dict[str, str], problems: Problems) -> _Parsed:
     values: dict[str, object] = {}
     for name in COLUMNS:
         text = cells.get(name, "")
@@ -196,7 +125,7 @@ def _read_row(number: int, cells: dict[str, str], problems: _Problems) -> _Parse
     return _Parsed(number, values, sorted(set(themes)))
 
 
-def _check_order(number: int, values: dict, problems: _Problems) -> None:
+def _check_order(number: int, values: dict, problems: Problems) -> None:
     """The contract's ordering errors: a later stage without the earlier response, a response
     before its start, an outcome without a response date."""
     starts = {1: values.get("received"), 2: values.get("stage2_requested"), 3: values.get("stage3_requested")}
@@ -314,7 +243,7 @@ def _build(
     return complaint, stages
 
 
-def _validate(number: int, instance, exclude: list[str], problems: _Problems) -> None:
+def _validate(number: int, instance, exclude: list[str], problems: Problems) -> None:
     try:
         instance.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
@@ -353,19 +282,15 @@ def complaints_import(
     try:
         table = read_table(file, max_rows=MAX_ROWS + 1, max_cells=(MAX_ROWS + 1) * len(COLUMNS))
     except SpreadsheetError as error:
-        result.problems = [Problem(error.row or 1, error.column, error.reason if error.column else error.message)]
-        result.problem_count = 1
-        return result
-    problems = _Problems()
+        return result.unreadable(error)
+    problems = Problems()
     try:
         parsed = _parse(table, problems, progress)
         plan = _plan(parsed, create_missing, problems, result) if not problems else None
-    except _TooMany as stop:
-        result.stopped_at_row, plan = stop.row, None
+    except TooManyProblems as stop:
+        return result.refused(problems, stopped_at_row=stop.row)
     if problems or plan is None:
-        result.problem_count = len(problems)
-        result.problems = sorted(problems, key=lambda problem: problem.row)[:PROBLEMS_LISTED]
-        return result
+        return result.refused(problems)
     existing, areas, teams = plan
     result.created = sum(1 for row in parsed if row.values["reference"] not in existing)
     result.updated = len(parsed) - result.created
@@ -375,33 +300,19 @@ def complaints_import(
         with transaction.atomic():
             _write(parsed, existing, areas, teams, actor, reason, progress)
     except (IntegrityError, ValidationError):
-        result.created = result.updated = 0
-        result.problems = [
-            Problem(
-                1, None, "the complaints changed while the file was being imported: nothing was imported, try again"
-            )
-        ]
-        result.problem_count = 1
-        return result
+        return result.refused_because(
+            "the complaints changed while the file was being imported: nothing was imported, try again"
+        )
     audit.event(audit.IMPORT, user=getattr(actor, "pk", None) or "command", what="complaints", rows=result.imported)
     return result
 
 
-def _parse(table, problems: _Problems, progress: Progress) -> list[_Parsed]:
+def _parse(table, problems: Problems, progress: Progress) -> list[_Parsed]:
     header = list(table.header.cells) if table.header else []
     if not header:
         problems.add(1, None, "the file is empty: the first row must be the header")
         return []
-    seen = set()
-    for name in header:
-        if name in seen:
-            problems.add(1, name, "this column appears twice in the header")
-        seen.add(name)
-        if name not in COLUMNS:
-            problems.add(1, name or "(blank)", f"unknown column; the columns are {', '.join(COLUMNS)}")
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            problems.add(1, name, "this required column is missing from the header")
+    check_header(header, columns=COLUMNS, required=REQUIRED_COLUMNS, problems=problems)
     if problems:
         return []
     body = table.body
@@ -422,7 +333,7 @@ def _parse(table, problems: _Problems, progress: Progress) -> list[_Parsed]:
     return rows
 
 
-def _plan(rows: list[_Parsed], create_missing: bool, problems: _Problems, result: ImportResult):
+def _plan(rows: list[_Parsed], create_missing: bool, problems: Problems, result: ImportResult):
     areas = {area.name.casefold(): area for area in ServiceArea.objects.all()}
     teams = {
         (team.service_area.name.casefold(), team.name.casefold()): team

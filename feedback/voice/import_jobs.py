@@ -19,21 +19,7 @@ def run(*, kind: str, file, actor, options, dry_run, progress) -> Outcome:
         dry_run=dry_run,
         progress=progress,
     )
-    if not result.ok:
-        return Outcome(
-            problems=[str(problem) for problem in result.problems],
-            problem_count=max(result.problem_count, len(result.problems)),
-            problems_stopped=result.stopped_at_row is not None,
-            problems_note=result.problems_note,
-        )
-    if dry_run:
-        summary = f"The file has no problems. It {result.summary.replace('; nothing was changed (dry run)', '')}."
-        details = [f"It would also create {line}." for line in result.also_created]
-        details.append("Nothing has been changed. To import it, choose the file again without ‘Check the file only’.")
-    else:
-        summary = f"{result.summary[0].upper()}{result.summary[1:]}."
-        details = [f"Also created {line}." for line in result.also_created]
-    return Outcome(summary=summary, details=details, rows_written=0 if dry_run else result.imported)
+    return result.outcome()
 
 
 # One runner per kind, made once: registering them again (a second ready()) is the same thing.

@@ -30,11 +30,11 @@ from feedback.models import (
     Rating,
 )
 from pqa import audit
+from pqa.imports import CHANGED_MEANWHILE, Problems, TooManyProblems, check_header
+from pqa.imports import ImportResult as BaseImportResult
 from pqa.models import ServiceArea, Team
 from pqa.spreadsheets import SpreadsheetError, Table, ValueProblem, choice_from_words, date_from_text, read_table
 
-MAX_PROBLEMS = 1000  # checking stops here: a file this wrong needs fixing first
-PROBLEMS_LISTED = 100
 MAX_ROWS = 50_000
 PROGRESS_EVERY = 200
 CHANGE_REASON_LENGTH = 100  # simple-history's history_change_reason column
@@ -132,84 +132,18 @@ KINDS = {
 }
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.column is None:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
 @dataclass
-class ImportResult:
-    kind: str
-    created: int = 0
-    updated: int = 0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    problem_count: int = 0
-    stopped_at_row: int | None = None
+class ImportResult(BaseImportResult):
+    CREATES = (("service areas", "new_service_areas"), ("teams", "new_teams"))
+
+    kind: str = ""
     new_service_areas: list[str] = field(default_factory=list)
     new_teams: list[str] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def problems_count_text(self) -> str:
-        count = max(self.problem_count, len(self.problems))
-        text = f"{count} problem{'s' if count != 1 else ''}"
-        return f"at least {text}" if self.stopped_at_row is not None else text
-
-    @property
-    def problems_note(self) -> list[str]:
-        lines = []
-        if self.stopped_at_row is not None:
-            lines.append(
-                f"Checking stopped at row {self.stopped_at_row} after {MAX_PROBLEMS} problems: the rows after it "
-                "were not checked. Correct these, then check the file again."
-            )
-        if max(self.problem_count, len(self.problems)) > len(self.problems):
-            lines.append(f"Only the first {len(self.problems)} of {self.problems_count_text} are listed, in row order.")
-        return lines
-
-    @property
-    def summary(self) -> str:
-        """The contract's line: `imported N KIND (C created, U updated)`."""
-        counts = f"{self.imported} {self.kind} ({self.created} created, {self.updated} updated)"
-        if self.dry_run:
-            return f"would import {counts}; nothing was changed (dry run)"
-        return f"imported {counts}"
-
-    @property
-    def also_created(self) -> list[str]:
-        lines = []
-        for label, names in (("service areas", self.new_service_areas), ("teams", self.new_teams)):
-            if names:
-                lines.append(f"new {label} ({len(names)}): {', '.join(names)}")
-        return lines
-
-
-class _TooManyProblems(Exception):
-    def __init__(self, row: int):
-        super().__init__(row)
-        self.row = row
-
-
-class _Problems(list):
-    def add(self, row: int, column: str | None, message: str) -> None:
-        self.append(Problem(row, column, message))
-        if len(self) >= MAX_PROBLEMS:
-            raise _TooManyProblems(row)
+    def noun(self) -> str:
+        """The contract's KIND: `imported N KIND (C created, U updated)`."""
+        return self.kind
 
 
 def _change_reason(file, kind: str, command_user: str | None) -> str:
@@ -222,17 +156,9 @@ def _change_reason(file, kind: str, command_user: str | None) -> str:
     return reason[:CHANGE_REASON_LENGTH]
 
 
-def _check_header(kind: Kind, header: list[str], problems: _Problems) -> None:
-    seen = set()
-    for name in header:
-        if name in seen:
-            problems.add(1, name, "this column appears twice in the header")
-        seen.add(name)
-        if name not in kind.names:
-            problems.add(1, name or "(blank)", f"unknown column; the columns are {', '.join(kind.names)}")
-    for column in kind.columns:
-        if column.required and column.name not in seen and column is not TEAM:
-            problems.add(1, column.name, "this required column is missing from the header")
+def _check_header(kind: Kind, header: list[str], problems: Problems) -> None:
+    required = (column.name for column in kind.columns if column.required and column is not TEAM)
+    check_header(header, columns=kind.names, required=required, problems=problems)
 
 
 @dataclass
@@ -250,7 +176,7 @@ def _column_of(kind: Kind, model_field: str) -> str:
     return {"team": "team", "service_area": "service_area"}.get(model_field, model_field)
 
 
-def _read_rows(kind: Kind, table: Table, problems: _Problems, progress, total: int) -> _Plan:
+def _read_rows(kind: Kind, table: Table, problems: Problems, progress, total: int) -> _Plan:
     header = [cell.strip().lower() for cell in table.header.cells]
     _check_header(kind, header, problems)
     if problems:
@@ -285,7 +211,7 @@ def _read_rows(kind: Kind, table: Table, problems: _Problems, progress, total: i
     return plan
 
 
-def _look_up(kind: Kind, plan: _Plan, create_missing: bool, problems: _Problems) -> None:
+def _look_up(kind: Kind, plan: _Plan, create_missing: bool, problems: Problems) -> None:
     area_keys = {area.lower() for _, _, area, _ in plan.rows if area}
     plan.areas = {area.key: area for area in ServiceArea.objects.annotate(key=Lower("name")).filter(key__in=area_keys)}
     plan.teams = {
@@ -311,14 +237,14 @@ def _look_up(kind: Kind, plan: _Plan, create_missing: bool, problems: _Problems)
             plan.teams[(area.lower(), team.lower())] = team
 
 
-def _validation_problems(kind: Kind, number: int, error: ValidationError, problems: _Problems) -> None:
+def _validation_problems(kind: Kind, number: int, error: ValidationError, problems: Problems) -> None:
     for name, messages in error.message_dict.items():
         column = None if name == "__all__" else _column_of(kind, name)
         for message in messages:
             problems.add(number, column, message.rstrip("."))
 
 
-def _build(kind: Kind, plan: _Plan, problems: _Problems, write: bool, actor, reason: str, progress) -> tuple[int, int]:
+def _build(kind: Kind, plan: _Plan, problems: Problems, write: bool, actor, reason: str, progress) -> tuple[int, int]:
     """Each row's record, checked by its model's rules; saved when `write`. Rows naming a
     service area or team still to be created are checked without it."""
     created = updated = 0
@@ -407,23 +333,19 @@ def feedback_import(
     """Import `kind` (compliments, responses or advocacy) from a CSV file or an .xlsx workbook
     (a path, bytes, an open file or an upload), all or nothing. `create_missing` creates
     unknown service areas and teams; `dry_run` checks and changes nothing. The result lists the
-    first PROBLEMS_LISTED problems (checking stops at MAX_PROBLEMS); `progress(checked=,
+    first problems, bounded as every import's (pqa.imports); `progress(checked=,
     written=, total=)` is told how far it has gone (a background job shows it)."""
     spec = KINDS[kind]
     result = ImportResult(kind=kind, dry_run=dry_run)
     progress = progress or _no_progress
     reason = _change_reason(file, kind, command_user)
-    problems = _Problems()
+    problems = Problems()
     try:
         table = read_table(file, max_rows=MAX_ROWS, max_cells=MAX_ROWS * len(spec.columns))
     except SpreadsheetError as error:
-        result.problems = [Problem(error.row or 1, error.column, error.reason if error.column else error.message)]
-        result.problem_count = 1
-        return result
+        return result.unreadable(error)
     if table.header is None:
-        result.problems = [Problem(1, None, "the file is empty: it needs a header row")]
-        result.problem_count = 1
-        return result
+        return result.refused_because("the file is empty: it needs a header row")
     total = len(table.body)
     try:
         with transaction.atomic():
@@ -437,20 +359,14 @@ def feedback_import(
                 result.created, result.updated = _build(spec, plan, problems, not dry_run, actor, reason, progress)
             if problems or dry_run:
                 raise _DryRunDone
-    except _TooManyProblems as stop:
-        result.stopped_at_row = stop.row
+    except TooManyProblems as stop:
+        return result.refused(problems, stopped_at_row=stop.row)
     except _DryRunDone:
         pass
     except IntegrityError:
-        problems.append(
-            Problem(1, None, "the records changed while the file was being imported: nothing was imported, try again")
-        )
+        return result.refused_because(CHANGED_MEANWHILE)
     if problems:
-        result.created = result.updated = 0
-        result.new_service_areas, result.new_teams = [], []
-        result.problem_count = len(problems)
-        result.problems = sorted(problems, key=lambda problem: problem.row)[:PROBLEMS_LISTED]
-        return result
+        return result.refused(problems)
     progress(checked=total, written=0 if dry_run else total, total=total)
     if not dry_run:
         audit.event(

@@ -29,9 +29,8 @@ class IndicatorAdmin(VersionedAdmin):
     fields = ("code", "title", "unit", "polarity", "description", "version", "based_on_version")
     inlines = [IndicatorTargetInline]
 
-    def has_delete_permission(self, request, obj=None):
-        # An indicator is part of the contract and of its values' history: change it, never remove it.
-        return False
+    # No delete_through_service, so no delete: an indicator is part of the contract and of its
+    # values' history. Change it, never remove it.
 
     def save_model(self, request, obj, form, change):
         # Saved with its targets in save_related: one service call, one version.
@@ -125,9 +124,5 @@ class IndicatorValueAdmin(VersionedAdmin):
         )
         adopt(obj, saved)
 
-    def delete_model(self, request, obj):
-        services.indicator_value_delete(value=obj, actor=request.user)
-
-    def delete_queryset(self, request, queryset):
-        for value in queryset:
-            services.indicator_value_delete(value=value, actor=request.user)
+    def delete_through_service(self, obj, actor):
+        services.indicator_value_delete(value=obj, actor=actor)

@@ -6,14 +6,15 @@ checked first, each row's value built and validated exactly as the entry form's 
 (pqa.kpis.services.indicator_value_build); only a file with no problem is written, in one
 transaction, through the same service as the form: all of it or nothing. A value for an
 indicator and month PQA already has replaces it. Problems are listed as
-`row N, column C: reason` (the header is row 1), at most MAX_PROBLEMS of them."""
+`row N, column C: reason` (the header is row 1) through the core's kit (pqa.imports): every
+one is counted, the first MAX_PROBLEMS found are listed."""
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
@@ -21,6 +22,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 
 from pqa import audit
+from pqa.imports import ImportResult as BaseImportResult
+from pqa.imports import Problems, check_header
 from pqa.kpis import rules
 from pqa.kpis.models import Indicator, IndicatorValue
 from pqa.kpis.services import indicator_value_build, indicator_value_record
@@ -38,66 +41,16 @@ THOUSANDS = re.compile(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$")
 CODE_WITH_NUMBER = re.compile(r"^([A-Za-z]+)0*(\d+)$")
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        if self.column is None:
-            return f"row {self.row}: {self.message}"
-        return f"row {self.row}, column {self.column}: {self.message}"
-
-
 @dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    dry_run: bool = False
-    problems: list[Problem] = field(default_factory=list)
-    more_problems: int = 0  # found beyond MAX_PROBLEMS, counted but not listed
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def imported(self) -> int:
-        return self.created + self.updated
-
-    @property
-    def problem_count(self) -> int:
-        return len(self.problems) + self.more_problems
+class ImportResult(BaseImportResult):
+    noun = "KPI values"
 
     @property
     def problem_lines(self) -> list[str]:
         lines = [str(problem) for problem in self.problems]
-        if self.more_problems:
-            lines.append(f"… and {self.more_problems} more problem(s), not listed: correct these first")
+        if self.unlisted:
+            lines.append(f"… and {self.unlisted} more problem(s), not listed: correct these first")
         return lines
-
-    @property
-    def summary(self) -> str:
-        counts = f"{self.imported} KPI values ({self.created} created, {self.updated} updated)"
-        if self.dry_run:
-            return f"would import {counts}; nothing was changed (dry run)"
-        return f"imported {counts}"
-
-
-class _Problems:
-    def __init__(self):
-        self.listed: list[Problem] = []
-        self.more = 0
-
-    def add(self, row: int, column: str | None, message: str) -> None:
-        if len(self.listed) < MAX_PROBLEMS:
-            self.listed.append(Problem(row, column, message))
-        else:
-            self.more += 1
-
-    def __bool__(self) -> bool:
-        return bool(self.listed)
 
 
 def _synonyms(codes: list[str]) -> dict[str, str]:
@@ -147,19 +100,6 @@ def _month(text: str) -> dt.date:
             raise ValueProblem(str(error)) from None
 
 
-def _check_header(header: tuple[str, ...], problems: _Problems) -> None:
-    seen = set()
-    for name in header:
-        if name in seen:
-            problems.add(1, name, "this column appears twice in the header")
-        seen.add(name)
-        if name not in COLUMNS:
-            problems.add(1, name or "(blank)", f"unknown column; the columns are {', '.join(COLUMNS)}")
-    for name in REQUIRED_COLUMNS:
-        if name not in seen:
-            problems.add(1, name, "this required column is missing from the header")
-
-
 @dataclass
 class _Planned:
     number: int
@@ -168,9 +108,9 @@ class _Planned:
     values: dict
 
 
-def _plan(table, problems: _Problems) -> list[_Planned]:
+def _plan(table, problems: Problems) -> list[_Planned]:
     header = tuple(cell.strip().lower() for cell in table.header.cells)
-    _check_header(header, problems)
+    check_header(header, columns=COLUMNS, required=REQUIRED_COLUMNS, problems=problems)
     if problems:
         return []
     indicators = {indicator.code: indicator for indicator in Indicator.objects.all()}
@@ -228,7 +168,7 @@ def _plan(table, problems: _Problems) -> list[_Planned]:
     return planned
 
 
-def _check(planned: list[_Planned], existing: dict, problems: _Problems) -> None:
+def _check(planned: list[_Planned], existing: dict, problems: Problems) -> None:
     for item in planned:
         current = existing.get((item.indicator.pk, item.month))
         try:
@@ -262,15 +202,14 @@ def kpi_values_import(*, file, actor=None, dry_run: bool = False, command_user: 
     and denominator (never both), with comparators and commentary. A value PQA already has for
     that indicator and month is replaced. With `dry_run` nothing is written."""
     result = ImportResult(dry_run=dry_run)
-    problems = _Problems()
+    # Every problem is counted (checking never stops); the first MAX_PROBLEMS found are listed.
+    problems = Problems(stop_at=None, keep=MAX_PROBLEMS)
     try:
         table = read_table(file)
     except SpreadsheetError as error:
-        result.problems = [Problem(error.row or 1, None, error.message)]
-        return result
+        return result.unreadable(error)
     if table.header is None:
-        result.problems = [Problem(1, None, "the file is empty: it needs a header row and a row per value")]
-        return result
+        return result.refused_because("the file is empty: it needs a header row and a row per value")
     name = PurePath(str(getattr(file, "name", file) if not isinstance(file, bytes) else "")).name
     reason = (f"import_kpi_values {name} by {command_user}" if command_user else f"KPI import {name}")[
         :CHANGE_REASON_LENGTH
@@ -286,9 +225,7 @@ def kpi_values_import(*, file, actor=None, dry_run: bool = False, command_user: 
             }
         _check(planned, existing, problems)
         if problems:
-            result.problems = sorted(problems.listed, key=lambda problem: problem.row)
-            result.more_problems = problems.more
-            return result
+            return result.refused(problems, listed=MAX_PROBLEMS)
         result.updated = sum(1 for item in planned if (item.indicator.pk, item.month) in existing)
         result.created = len(planned) - result.updated
         if not dry_run:

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = (1280, 390)
 WIDEST = """() => [...document.querySelectorAll('body *')]
-  .filter(e => !e.closest('.pqa-scroll-box, .pqa-table-scroll')
+  .filter(e => !e.closest('.pqa-table-scroll')
     && e.getBoundingClientRect().right > window.innerWidth + 1)
   .slice(0, 8).map(e => e.tagName + '.' + e.className)"""
 QUARTERS = ["2024-25-Q3", "2024-25-Q4", "2025-26-Q1", "2025-26-Q2"]

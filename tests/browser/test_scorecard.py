@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 WIDTHS = (1280, 390)
 # On failure, what makes the page wider than the screen (outside the boxes meant to scroll).
 WIDEST = """() => [...document.querySelectorAll('body *')]
-  .filter(e => !e.closest('.pqa-scroll-box') && e.getBoundingClientRect().right > window.innerWidth + 1)
+  .filter(e => !e.closest('.pqa-table-scroll') && e.getBoundingClientRect().right > window.innerWidth + 1)
   .slice(0, 8).map(e => e.tagName + '.' + e.className)"""
 
 

@@ -52,8 +52,8 @@ class Command(BaseCommand):
         if not result.ok:
             for problem in result.problems:
                 self.stderr.write(str(problem))
-            if result.more_problems:
-                self.stderr.write(f"... and {result.more_problems} more problem(s)")
+            if result.unlisted:
+                self.stderr.write(f"... and {result.unlisted} more problem(s)")
             raise CommandError(f"{path}: {result.problem_count} problem(s) found, nothing was imported")
         self.stdout.write(result.summary)
         if result.new_owners:
