@@ -327,3 +327,32 @@ def test_the_command_exits_non_zero_on_a_bad_quarter(db, tmp_path):
     )
     assert result.returncode != 0
     assert "'nonsense' is not a quarter" in result.stderr
+
+
+def test_the_practice_hubs_narrative_is_written_as_text_not_markup(quarter_data):
+    narrative = Narrative(actions='<script>alert("x")</script>Visit every team', children_and_families="Felt heard")
+    html = render(build_report(Q1, narrative=narrative), "html").decode()
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html and "Visit every team" in html
+    assert "What children and families told us" in html and "Felt heard" in html
+
+
+def _queries_to_build(count, team, other_team, day):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.reporting.builders import make_feedback
+
+    cycle = CycleFactory(quarter=str(Q1), status=Cycle.Status.CLOSED)
+    for number in range(count):
+        completed_evaluation(cycle=cycle, team=team if number % 2 else other_team)
+    make_feedback(count, team, other_team, day=day)
+    with CaptureQueriesContext(connection) as queries:
+        build_report(Q1)
+    return len(queries)
+
+
+def test_the_report_is_counted_in_the_same_number_of_queries_whatever_the_data(team, other_team):
+    small = _queries_to_build(2, team, other_team, dt.date(2025, 5, 6))
+    larger = _queries_to_build(10, team, other_team, dt.date(2025, 6, 3))
+    assert small == larger
