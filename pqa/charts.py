@@ -309,3 +309,54 @@ def stacked_bar_chart(
         chart.bars.append({"label": category, "label_y": y + bar_height / 2 + 5, "total": total, "segments": segments})
     chart.legend = [(colours[index % len(colours)], name) for index, name in enumerate(series)]
     return chart
+
+
+def bar_chart(
+    *,
+    id: str,
+    title: str,
+    description: str,
+    categories: Sequence[str],
+    counts: Sequence[Number],
+    colour: str = LINE,
+    width: int = 620,
+    label_width: int = 150,
+    bar_height: int = 28,
+) -> StackedBarChart:
+    """One horizontal bar per category, its length the category's count against the largest,
+    the count written after it (how many complaints per theme, referrals per source). Drawn
+    by the stacked bar chart's template: each bar is a single segment."""
+    gap = 14
+    room = 48  # for the count after the longest bar
+    bar_width = width - label_width - 8
+    chart = StackedBarChart(
+        id=id,
+        title=title,
+        description=description,
+        width=width,
+        height=len(categories) * (bar_height + gap) + gap,
+        label_width=label_width,
+        bar_width=bar_width,
+    )
+    largest = max((float(count) for count in counts), default=0.0)
+    for row, (category, count) in enumerate(zip(categories, counts, strict=True)):
+        y = gap + row * (bar_height + gap)
+        length = round((bar_width - room) * float(count) / largest, 1) if largest else 0.0
+        segment = Rect(
+            float(label_width),
+            y,
+            length,
+            bar_height,
+            fill=colour,
+            label=category,
+            text=f"{float(count):g}",
+            text_x=round(label_width + length + room / 2, 1),
+            text_y=y + bar_height / 2 + 5,
+            text_fill=TEXT,
+            value=float(count),
+        )
+        chart.bars.append(
+            {"label": category, "label_y": y + bar_height / 2 + 5, "total": float(count), "segments": [segment]}
+        )
+    chart.legend = [(colour, "Count")]
+    return chart

@@ -68,6 +68,15 @@ def csv_lines(rows: Iterable[object], columns: Sequence[Column]) -> Iterator[str
         )
 
 
+SHEET_TITLE_FORBIDDEN = str.maketrans(dict.fromkeys("[]:*?/\\", " "))
+
+
+def sheet_title_of(text: str, fallback: str = "Sheet") -> str:
+    """A worksheet name Excel accepts: at most 31 characters, none of [ ] : * ? / \\, not empty."""
+    title = " ".join(str(text).translate(SHEET_TITLE_FORBIDDEN).split()).strip("'")[:31].strip()
+    return title or fallback
+
+
 def xlsx_bytes(rows: Iterable[object], columns: Sequence[Column], *, sheet_title: str = "Export") -> bytes:
     """The rows as an .xlsx workbook of one sheet, with a bold header row and dates as dates."""
     from openpyxl import Workbook
@@ -76,7 +85,7 @@ def xlsx_bytes(rows: Iterable[object], columns: Sequence[Column], *, sheet_title
     from openpyxl.utils import get_column_letter
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=sheet_title[:31])
+    sheet = workbook.create_sheet(title=sheet_title_of(sheet_title, "Export"))
     for index, column in enumerate(columns, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     header = []

@@ -10,6 +10,7 @@ from feedback.models import AdvocacyReferral, Compliment, FeedbackResponse
 from feedback.voice.permissions import can_list_voice, can_record_voice
 from pqa.models import Role
 from pqa.permissions import role_of
+from pqa.quarters import Quarter
 
 
 def _scoped(queryset: QuerySet, user, *, by_team: bool = True) -> QuerySet:
@@ -57,3 +58,25 @@ def referral_get_for_user(*, user, pk: int) -> AdvocacyReferral:
 def shareable_extracts(user) -> QuerySet[Compliment]:
     """The compliments whose redacted extract may be shared in reports, newest first."""
     return compliments_for(user).filter(may_share=True).exclude(extract="")
+
+
+def quarter_shareable_compliments(quarter: Quarter) -> QuerySet[Compliment]:
+    """For the quarterly report: the quarter's compliments (by date received) whose redacted
+    extract may be shared; never one without consent or without an extract. Oldest first."""
+    return (
+        Compliment.objects.filter(received__range=(quarter.start, quarter.end), may_share=True)
+        .exclude(extract="")
+        .only("pk", "received", "extract")
+        .order_by("received", "reference")
+    )
+
+
+def quarter_quotable_responses(quarter: Quarter) -> QuerySet[FeedbackResponse]:
+    """For the quarterly report: the quarter's responses (by date) whose comment may be
+    quoted; never one without consent or without a comment. Oldest first."""
+    return (
+        FeedbackResponse.objects.filter(date__range=(quarter.start, quarter.end), may_quote=True)
+        .exclude(comment="")
+        .only("pk", "date", "comment")
+        .order_by("date", "reference")
+    )

@@ -30,3 +30,8 @@ class ReportingConfig(AppConfig):
         # A quarter's feedback figures, with the practice evaluation's own feedback beside them.
         registry.menu(label="Feedback figures", url_name="reporting:feedback", roles=REPORT_ROLES, order=67)
         registry.json_endpoint("reporting:feedback_json")
+        # The dashboard's feedback panels (complaints, compliments, children and families, advocacy).
+        from pqa.reporting import dashboard, feedback_panels
+
+        if feedback_panels.dashboard_feedback_panels not in dashboard.FEEDBACK_PANELS:
+            dashboard.FEEDBACK_PANELS.append(feedback_panels.dashboard_feedback_panels)

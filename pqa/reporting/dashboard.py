@@ -8,8 +8,9 @@ the quarter's last month (pqa.kpis.selectors.scorecard). Evaluations are read on
 evaluations.selectors.
 
 Feedback (complaints by stage, timeliness, uphold rate and themes; compliments; child and
-family feedback; advocacy referrals) plugs in at FEEDBACK_PANELS below, through feedback's
-selectors, once that app lands; this module does not import it."""
+family feedback; advocacy referrals) plugs in at FEEDBACK_PANELS below: the panels of
+pqa.reporting.feedback_panels, for the chosen quarter and the service area shown (a team
+manager's own), a fixed number of queries more. This module does not import feedback."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ from pqa.kpis.selectors import scorecard
 from pqa.models import ServiceArea
 from pqa.quarters import Quarter, quarter_or_none
 from pqa.reporting.permissions import can_see_dashboard, forced_service_area
+from pqa.reporting.shares import percent_of
 from pqa.templatetags.pqa_kpis import kpi_figure, kpi_value
 
 TREND_QUARTERS = 8  # the chosen quarter and up to seven before it
@@ -69,7 +71,8 @@ class Panel:
 
 
 def _share(count: int, total: int) -> float | None:
-    return round(100 * count / total, 1) if total else None
+    # One rule for every percentage the dashboard and the report write (pqa.reporting.shares).
+    return percent_of(count, total)
 
 
 def _grade_row(label: str, counts: dict[str, int]) -> list[object]:
@@ -159,20 +162,34 @@ class DashboardForm(forms.Form):
 
 
 def _panels(figures: dict, trend: list[str], quarter: str, kpi_month) -> list[Panel]:
-    per_quarter = figures["quarters"]
-    empty = {
-        "completed": 0,
-        "not_returned": 0,
-        "still_out": 0,
-        "moderated": 0,
-        "safeguarding": 0,
-        "evaluator": dict.fromkeys(Grade.values, 0),
-        "final": dict.fromkeys(Grade.values, 0),
-        "moderation": {"agreed": 0, "upgraded": 0, "downgraded": 0, "agreement_rate": None},
-        "fathers_included": {"yes": 0, "no": 0, "not_applicable": 0},
-        **{question: dict.fromkeys(Answer.values, 0) for question in [*HeadlineQuestion.values, "edi_considered"]},
-    }
-    at = {text: per_quarter.get(text, empty) for text in trend}
+    panels = evaluation_panels(figures, trend, quarter, kpi_month)
+    panels.extend(panel for plug in FEEDBACK_PANELS for panel in plug(quarter=quarter, trend=trend, figures=figures))
+    return panels
+
+
+EMPTY_QUARTER = {
+    "completed": 0,
+    "not_returned": 0,
+    "still_out": 0,
+    "moderated": 0,
+    "safeguarding": 0,
+    "evaluator": dict.fromkeys(Grade.values, 0),
+    "final": dict.fromkeys(Grade.values, 0),
+    "moderation": {"agreed": 0, "upgraded": 0, "downgraded": 0, "agreement_rate": None},
+    "fathers_included": {"yes": 0, "no": 0, "not_applicable": 0},
+    **{question: dict.fromkeys(Answer.values, 0) for question in [*HeadlineQuestion.values, "edi_considered"]},
+}
+
+
+def quarter_figures(figures: dict, quarter: str) -> dict:
+    """One quarter's figures out of dashboard_figures, zeroes when it has no evaluations."""
+    return figures["quarters"].get(quarter, EMPTY_QUARTER)
+
+
+def evaluation_panels(figures: dict, trend: list[str], quarter: str, kpi_month) -> list[Panel]:
+    """The practice evaluation and KPI panels for `quarter` and the `trend` quarters up to it
+    (the quarterly report reads the same panels)."""
+    at = {text: quarter_figures(figures, text) for text in trend}
     now = at[quarter]
     labels = [_short(text) for text in trend]
     panels: list[Panel] = []
@@ -235,7 +252,7 @@ def _panels(figures: dict, trend: list[str], quarter: str, kpi_month) -> list[Pa
             id="return-rate",
             title="Return rate by quarter",
             labels=labels,
-            values=[None if r.rate is None else round(100 * r.rate, 1) for r in returns.values()],
+            values=[percent_of(r.returned, r.allocated) for r in returns.values()],
             headers=["Quarter", "Allocated", "Returned", "Still out", "Not returned", "Return rate %", "Status"],
             rows=[
                 [
@@ -244,7 +261,7 @@ def _panels(figures: dict, trend: list[str], quarter: str, kpi_month) -> list[Pa
                     r.returned,
                     r.still_out,
                     r.not_returned,
-                    None if r.rate is None else round(100 * r.rate, 1),
+                    percent_of(r.returned, r.allocated),
                     "In progress" if r.in_progress else "Final",
                 ]
                 for label, r in zip(labels, returns.values(), strict=True)
@@ -327,12 +344,7 @@ def _panels(figures: dict, trend: list[str], quarter: str, kpi_month) -> list[Pa
         )
     )
 
-    agreement = [
-        None
-        if at[text]["moderation"]["agreement_rate"] is None
-        else round(100 * at[text]["moderation"]["agreement_rate"], 1)
-        for text in trend
-    ]
+    agreement = [percent_of(at[text]["moderation"]["agreed"], at[text]["moderated"]) for text in trend]
     panels.append(
         _line_panel(
             id="moderation",
@@ -419,12 +431,12 @@ def _panels(figures: dict, trend: list[str], quarter: str, kpi_month) -> list[Pa
             note="The quarter’s last month; each indicator’s page has its twelve months.",
         )
     )
-    panels.extend(panel for plug in FEEDBACK_PANELS for panel in plug(quarter=quarter, trend=trend, figures=figures))
     return panels
 
 
-# Feedback's panels plug in here once the feedback app lands: each entry is a callable
-# (quarter, trend, figures) -> list[Panel], reading feedback only through its selectors.
+# Feedback's panels plug in here (pqa.reporting.feedback_panels, registered in
+# pqa/reporting/apps.py): each entry is a callable (quarter, trend, figures) -> list[Panel],
+# reading feedback only through its figures and selectors.
 FEEDBACK_PANELS: list[Callable[..., list[Panel]]] = []
 
 

@@ -108,3 +108,34 @@ def test_a_leaders_dashboard_draws_the_figures_of_its_tables(
     with page.expect_download() as download:
         page.locator("#return-rate").get_by_role("link", name=re.compile("CSV")).click()
     assert download.value.suggested_filename.startswith("pqa-return-rate-2025-26-Q2")
+
+
+def test_the_dashboards_feedback_panels_draw_the_figures_of_their_tables(
+    page: Page, live_server, world, artifacts, axe_check, csp_violations
+):
+    import datetime as dt
+
+    from tests.reporting.builders import make_feedback
+
+    teams = list(TeamFactory._meta.model.objects.order_by("pk"))
+    make_feedback(5, teams[0], teams[1], day=dt.date(2025, 8, 5))
+    sign_in(page, live_server.url, "lee")
+    page.goto(f"{live_server.url}/pqa/dashboard/?quarter=2025-26-Q2")
+    for id in ("complaints-stages", "complaints-timeliness", "complaints-themes", "compliments", "advocacy"):
+        expect(page.locator(f"#{id} svg[data-chart]")).to_be_visible()
+    # The themes' bars carry the counts of the table beside them.
+    drawn = [
+        float(value)
+        for value in page.locator("#complaints-themes svg rect").evaluate_all(
+            "rects => rects.map(r => r.getAttribute('data-value'))"
+        )
+    ]
+    counted = [_number(cell) for cell in page.locator("#complaints-themes tbody tr td:nth-child(2)").all_inner_texts()]
+    assert drawn == counted and sum(counted) > 0
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.locator("#complaints-stages").scroll_into_view_if_needed()
+        page.screenshot(path=str(artifacts / f"dashboard-feedback-{width}.png"), full_page=True)
+        assert no_wider_than_the_screen(page), (width, page.evaluate(WIDEST))
+    assert axe_check(page) == []
+    assert csp_violations == []

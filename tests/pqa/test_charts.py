@@ -67,3 +67,15 @@ def test_a_stacked_bar_splits_each_category_into_its_shares():
     assert all(segment.width == 0 for segment in chart.bars[1]["segments"])  # nothing to share
     svg = render_to_string("charts/_stacked_bar_chart.html", {"chart": chart})
     assert svg.count("<rect") == 8 and 'role="img"' in svg and "style=" not in svg
+
+
+def test_a_count_bar_is_as_long_as_its_count_against_the_largest_with_the_count_written():
+    chart = charts.bar_chart(id="t", title="Themes", description="Themes", categories=["A", "B", "C"], counts=[6, 3, 0])
+    lengths = [bar["segments"][0].width for bar in chart.bars]
+    assert lengths[0] == 2 * lengths[1] and lengths[2] == 0
+    assert [bar["segments"][0].text for bar in chart.bars] == ["6", "3", "0"]
+    assert max(lengths) + chart.label_width < chart.width  # room for the count after the longest
+    svg = render_to_string("charts/_stacked_bar_chart.html", {"chart": chart})
+    assert svg.count("<rect") == 3 and 'role="img"' in svg and "style=" not in svg
+    empty = charts.bar_chart(id="e", title="None", description="None", categories=["A"], counts=[0])
+    assert empty.bars[0]["segments"][0].width == 0

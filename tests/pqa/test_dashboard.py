@@ -1,6 +1,7 @@
 """The leaders' dashboard: figures from the database in a fixed number of queries, filters in
 the URL, team managers held to their service area, every table downloadable."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 from evaluations.models import Cycle, CycleType, Evaluation, Grade, Moderation, Recommendation
 from pqa.models import Role
 from tests.factories import CycleFactory, EvaluationFactory, TeamFactory, completed_evaluation
+from tests.reporting.builders import make_feedback
 
 QUARTERS = ["2024-25-Q3", "2024-25-Q4", "2025-26-Q1", "2025-26-Q2"]
 GRADES = [Grade.OUTSTANDING, Grade.GOOD, Grade.REQUIRES_IMPROVEMENT, Grade.INADEQUATE]
@@ -45,16 +47,19 @@ def test_the_dashboard_runs_the_same_number_of_queries_whatever_the_data(
     client, leader, team, other_team, per_quarter, django_assert_num_queries
 ):
     make_data(per_quarter, team, other_team)
+    make_feedback(per_quarter, team, other_team, day=dt.date(2025, 8, 5))
     client.force_login(leader)
     client.get(reverse("reporting:dashboard"))  # the session is read and warmed once
     # Session and user, the quarters, the form's service areas, the evaluation figures (each
-    # set one query for every quarter at once, revisits three) and the scorecard (two).
+    # set one query for every quarter at once, revisits three), the scorecard (two) and the
+    # feedback figures (complaints four, compliments, responses and advocacy one each).
     with django_assert_num_queries(QUERIES):
         response = client.get(reverse("reporting:dashboard"), {"quarter": "2025-26-Q2"})
     assert response.status_code == 200
+    assert "complaints-timeliness" in {panel.id for panel in response.context["panels"]}
 
 
-QUERIES = 16
+QUERIES = 16 + 7
 
 
 def test_the_dashboard_shows_the_quarter_with_the_quarters_before(client, leader, team, other_team):
