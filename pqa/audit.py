@@ -33,6 +33,10 @@ ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCESS_DENIED = "access_denied"
 EXPORT = "export"
 IMPORT = "import"
+FEED = "feed"
+FEED_REFUSED = "feed_refused"
+FEED_TOKEN_ISSUED = "feed_token_issued"
+FEED_TOKEN_REVOKED = "feed_token_revoked"
 
 
 class UTCFormatter(logging.Formatter):
