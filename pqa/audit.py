@@ -35,8 +35,8 @@ EXPORT = "export"
 IMPORT = "import"
 FEED = "feed"
 FEED_REFUSED = "feed_refused"
-FEED_TOKEN_ISSUED = "feed_token_issued"
-FEED_TOKEN_REVOKED = "feed_token_revoked"
+FEED_TOKEN_ISSUED = "feed_token_issued"  # noqa: S105 # nosec B105 - an event name, not a secret
+FEED_TOKEN_REVOKED = "feed_token_revoked"  # noqa: S105 # nosec B105 - an event name, not a secret
 
 
 class UTCFormatter(logging.Formatter):

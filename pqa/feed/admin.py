@@ -19,7 +19,9 @@ class FeedTokenAdmin(ServiceAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # A token's name is in the log of every request it made: it is not changed afterwards.
-        return self.fields if obj is not None else ("created_by", "created_at", "last_used_at", "revoked_at", "revoked_by")
+        return (
+            self.fields if obj is not None else ("created_by", "created_at", "last_used_at", "revoked_at", "revoked_by")
+        )
 
     def get_fields(self, request, obj=None):
         return self.fields if obj is not None else ("name",)

@@ -60,7 +60,9 @@ class FeedToken(models.Model):
                 fields=["name"],
                 condition=Q(revoked_at__isnull=True),
                 name="feed_token_name_in_use",
-                violation_error_message="A token in use already has this name: revoke it first, or choose another name.",
+                violation_error_message=(
+                    "A token in use already has this name: revoke it first, or choose another name."
+                ),
             ),
         ]
 

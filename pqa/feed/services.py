@@ -13,7 +13,7 @@ from pqa.feed.models import FeedRequest, FeedToken, token_digest
 
 # 32 random bytes (256 bits) from the operating system's generator, URL-safe base64, after a
 # prefix that tells a secret scanner (and a person) what it is.
-TOKEN_PREFIX = "pqafeed_"
+TOKEN_PREFIX = "pqafeed_"  # noqa: S105 # nosec B105 - a prefix, not a secret
 TOKEN_BYTES = 32
 
 
