@@ -20,6 +20,8 @@ PAGE_SIZE_LIMIT = 10_000
 MAX_PAGE = 100_000
 # Rows fetched from the database at a time while a CSV streams.
 CSV_CHUNK = 2_000
+# Characters of CSV sent at a time.
+CSV_BLOCK = 64 * 1024
 METHODS = ("GET", "HEAD")
 
 
@@ -110,14 +112,22 @@ def _json_page(request, token, table, page: int) -> JsonResponse:
 def _csv(request, token, table) -> StreamingHttpResponse:
     logged = services.feed_request_log(token=token, table=table.name, format="csv", page=None, status=200)
 
-    def lines():
-        sent = -1  # the first line is the header
+    def blocks():
+        # Lines gathered into blocks of about 64 KB: a write to the socket for each line would
+        # make the sending, not the database, what takes the time.
+        sent, block, size = -1, [], 0  # the first line is the header
         for line in csv_lines(table.rows().order_by("pk").iterator(chunk_size=CSV_CHUNK), table.columns):
             sent += 1
-            yield line
+            block.append(line)
+            size += len(line)
+            if size >= CSV_BLOCK:
+                yield "".join(block)
+                block, size = [], 0
+        if block:
+            yield "".join(block)
         services.feed_request_rows_counted(logged=logged, rows=sent)
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response = StreamingHttpResponse(blocks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
     return response
 

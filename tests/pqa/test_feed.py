@@ -502,10 +502,20 @@ def test_the_csv_is_streamed_from_the_database_as_it_is_sent(client, many_referr
     # Nothing of the table has been read yet: the rows are read (CSV_CHUNK at a time, by a
     # database iterator) as the answer is sent, so the whole table never sits in memory.
     assert not any("advocacyreferral" in query["sql"] for query in before_sending.captured_queries)
-    lines = iter(response.streaming_content)
-    assert next(lines).decode("utf-8-sig") == "reference,date,source,service_area\r\n"
-    assert next(lines).decode() == "ADV-000,2025-05-01,iro,Children in Care\r\n"
-    assert len(list(lines)) == 24
+    with CaptureQueriesContext(connection) as while_sending:
+        lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+    assert sum("advocacyreferral" in query["sql"] for query in while_sending.captured_queries) == 1
+    assert lines[:2] == ["reference,date,source,service_area", "ADV-000,2025-05-01,iro,Children in Care"]
+    assert len(lines) == 26
+
+
+def test_a_large_csv_is_sent_in_blocks_not_a_line_at_a_time(client, many_referrals, token, monkeypatch):
+    from pqa.feed import views
+
+    monkeypatch.setattr(views, "CSV_BLOCK", 200)
+    blocks = list(client.get(feed_url("advocacy", "csv"), headers=bearer(token)).streaming_content)
+    assert 1 < len(blocks) < 26
+    assert b"".join(blocks).decode("utf-8-sig").count("\r\n") == 26
 
 
 @pytest.mark.parametrize("count", [1, 30])
