@@ -8,10 +8,25 @@ from pqa.feed import services
 from pqa.feed.models import FeedRequest, FeedToken
 
 
+class InUseFilter(admin.SimpleListFilter):
+    title = "whether in use"
+    parameter_name = "in_use"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "In use"), ("no", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(revoked_at__isnull=True)
+        if self.value() == "no":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
 @admin.register(FeedToken)
 class FeedTokenAdmin(ServiceAdmin):
     list_display = ("name", "created_at", "created_by", "last_used_at", "revoked_at")
-    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    list_filter = (InUseFilter,)
     list_select_related = ("created_by",)
     search_fields = ("name",)
     fields = ("name", "created_by", "created_at", "last_used_at", "revoked_at", "revoked_by")

@@ -129,6 +129,7 @@ def _csv(request, token, table) -> StreamingHttpResponse:
 
     response = StreamingHttpResponse(blocks(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
+    response["X-Accel-Buffering"] = "no"  # nginx: pass it on as it comes, not to a temporary file first
     return response
 
 

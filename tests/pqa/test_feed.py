@@ -292,6 +292,17 @@ def test_an_administrator_revokes_tokens_with_the_action(client, make_user, toke
     assert client.get(feed_url("advocacy", "json"), headers=bearer(token)).status_code == 401
 
 
+def test_the_token_list_filters_tokens_in_use_from_revoked_ones(client, make_user, token):
+    _admin(client, make_user)
+    services.feed_token_revoke(token=FeedToken.objects.get())
+    services.feed_token_issue(name="Warehouse")
+    url = reverse("admin:feed_feedtoken_changelist")
+    in_use = client.get(url, {"in_use": "yes"}).content.decode()
+    revoked = client.get(url, {"in_use": "no"}).content.decode()
+    assert "Warehouse" in in_use and "performance team" not in in_use
+    assert "performance team" in revoked and "Warehouse" not in revoked
+
+
 def test_a_token_cannot_be_deleted_so_the_log_keeps_its_name(client, make_user, token):
     _admin(client, make_user)
     stored = FeedToken.objects.get()
