@@ -79,3 +79,14 @@ class EvaluationsConfig(AppConfig):
         )
         for kind in NotificationKind:
             registry.notification_kind(kind.value, kind.label)
+        # The BI feed's tables (docs/feed.md): codes, dates and references, no free text.
+        from evaluations import selectors
+
+        registry.feed_table("evaluations", rows=selectors.feed_evaluations, columns=selectors.EVALUATION_FEED_COLUMNS)
+        registry.feed_table(
+            "pillar_grades", rows=selectors.feed_pillar_grades, columns=selectors.PILLAR_GRADE_FEED_COLUMNS
+        )
+        registry.feed_table("moderations", rows=selectors.feed_moderations, columns=selectors.MODERATION_FEED_COLUMNS)
+        registry.feed_table(
+            "recommendations", rows=selectors.feed_recommendations, columns=selectors.RECOMMENDATION_FEED_COLUMNS
+        )

@@ -41,6 +41,7 @@ from evaluations.permissions import (
     is_team_manager,
 )
 from pqa.case_ids import child_key
+from pqa.feed.columns import Column, code, code_field, day, field, yes_no
 from pqa.models import Role, ServiceArea, User
 from pqa.permissions import has_role
 from pqa.quarters import Quarter
@@ -1257,3 +1258,104 @@ def dashboard_figures(
         "open_quarters": set(open_cycles.values_list("quarter", flat=True)),
         "revisits": revisit_figures(quarter=quarter),
     }
+
+
+# --- The BI feed (pqa.registry.feed_table, docs/feed.md) ------------------------------------
+# Codes, dates, grades, teams and references only: no tell me / show me, strengths, areas for
+# development, rationale, actions or notes, and no child's case id or person's name.
+
+
+def _final_grade(evaluation: Evaluation) -> str | None:
+    return evaluation.final_grade or None
+
+
+def _confirmed(moderation: Moderation):
+    return moderation if moderation.is_confirmed else None
+
+
+def feed_evaluations() -> QuerySet[Evaluation]:
+    """Every evaluation, with what its feed columns read joined."""
+    return Evaluation.objects.select_related("cycle", "team__service_area", "moderation", "revisit_of")
+
+
+EVALUATION_FEED_COLUMNS = [
+    Column("reference", lambda row: row.reference),
+    Column("quarter", lambda row: row.cycle.quarter),
+    Column("type", lambda row: row.cycle.type),
+    code_field("status"),
+    Column("service_area", lambda row: row.team.service_area.name),
+    Column("team", lambda row: row.team.name),
+    field("due_date"),
+    field("evaluation_date"),
+    Column("submitted", lambda row: day(row.submitted_at)),
+    code_field("overall_grade"),
+    Column("final_grade", _final_grade),
+    *[code_field(question.value) for question in HeadlineQuestion],
+    code_field("edi_considered"),
+    code_field("fathers_included"),
+    Column("safeguarding_concern", lambda row: yes_no(row.safeguarding_concern)),
+    Column("revisit_of", lambda row: row.revisit_of.reference if row.revisit_of else None),
+]
+
+
+def feed_pillar_grades() -> QuerySet[PillarGrade]:
+    """Every pillar grade, one row each, with its evaluation's reference."""
+    return PillarGrade.objects.select_related("evaluation")
+
+
+PILLAR_GRADE_FEED_COLUMNS = [
+    Column("evaluation", lambda row: row.evaluation.reference),
+    code_field("pillar"),
+    code_field("grade"),
+]
+
+
+def feed_moderations() -> QuerySet[Moderation]:
+    """Every moderation: its state and why it was sampled; its grades and outcomes once it is
+    confirmed (a sampled or blind-graded moderation's grade is not yet anyone's to read)."""
+    return Moderation.objects.select_related("evaluation", "panel").prefetch_related(
+        Prefetch("pillar_grades", queryset=ModeratedPillarGrade.objects.order_by("pillar"))
+    )
+
+
+def _moderated_pillar(pillar: str):
+    def value(row: Moderation):
+        if not row.is_confirmed:
+            return None
+        return next((grade.grade for grade in row.pillar_grades.all() if grade.pillar == pillar), None)
+
+    return value
+
+
+MODERATION_FEED_COLUMNS = [
+    Column("evaluation", lambda row: row.evaluation.reference),
+    code_field("state"),
+    code_field("sample_reason"),
+    Column("round", lambda row: row.round),
+    Column("sampled", lambda row: day(row.sampled_at)),
+    Column("confirmed", lambda row: day(row.confirmed_at) if row.is_confirmed else None),
+    Column("panel_date", lambda row: row.panel.held_on if row.panel else None),
+    Column("moderated_grade", lambda row: code(row.moderated_grade) if row.is_confirmed else None),
+    Column("outcome", lambda row: code(row.outcome) if row.is_confirmed else None),
+    *[Column(f"moderated_{pillar.value}", _moderated_pillar(pillar.value)) for pillar in Pillar],
+]
+
+
+def feed_recommendations() -> QuerySet[Recommendation]:
+    """Every recommendation, with its evaluation's reference, team and service area."""
+    return Recommendation.objects.select_related("evaluation__team__service_area")
+
+
+RECOMMENDATION_FEED_COLUMNS = [
+    Column("id", lambda row: row.pk),
+    Column("evaluation", lambda row: row.evaluation.reference),
+    Column("service_area", lambda row: row.evaluation.team.service_area.name),
+    Column("team", lambda row: row.evaluation.team.name),
+    code_field("status"),
+    Column("created", lambda row: day(row.created_at)),
+    field("due_date"),
+    field("completed_on"),
+    field("tabled_on"),
+    Column("revisit_found_done", lambda row: yes_no(row.revisit_found_done)),
+    Column("tracker_reference", lambda row: row.tracker_reference or None),
+]

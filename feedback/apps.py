@@ -30,6 +30,8 @@ class FeedbackConfig(AppConfig):
             import_jobs.IMPORTER, label="complaints", run=import_jobs.run, url_name="feedback:voice_import"
         )
         registry.demo_loader("complaints", complaints_demo_load, order=20)
+        # The BI feed (docs/feed.md): codes, dates and references, no free text.
+        registry.feed_table("complaints", rows=selectors.feed_complaints, columns=selectors.COMPLAINT_FEED_COLUMNS)
 
     def ready_voice(self):
         # --- Compliments, responses and advocacy referrals (feedback.voice) ---
@@ -60,4 +62,10 @@ class FeedbackConfig(AppConfig):
         from feedback.voice.demo import voice_demo_load
 
         registry.demo_loader("feedback: compliments, responses and advocacy", voice_demo_load, order=60)
+        # The BI feed (docs/feed.md): codes, dates and references, no extracts or comments.
+        from feedback.voice import selectors as voice
+
+        registry.feed_table("compliments", rows=voice.feed_compliments, columns=voice.COMPLIMENT_FEED_COLUMNS)
+        registry.feed_table("responses", rows=voice.feed_responses, columns=voice.RESPONSE_FEED_COLUMNS)
+        registry.feed_table("advocacy", rows=voice.feed_advocacy, columns=voice.ADVOCACY_FEED_COLUMNS)
         # --- end of feedback.voice ---

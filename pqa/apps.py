@@ -20,3 +20,7 @@ class PQAConfig(AppConfig):
         registry.json_endpoint("import_job_status")  # polled by a background import's progress bar
         # For messages that belong to no app (e.g. a test message from an administrator).
         registry.notification_kind("other", "Other")
+        # The KPIs are the core's own: their values are a table of the BI feed (docs/feed.md).
+        from pqa.kpis import selectors as kpis
+
+        registry.feed_table("kpi_values", rows=kpis.feed_kpi_values, columns=kpis.KPI_VALUE_FEED_COLUMNS)

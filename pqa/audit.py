@@ -33,6 +33,10 @@ ACCOUNT_DEACTIVATED = "account_deactivated"
 ACCESS_DENIED = "access_denied"
 EXPORT = "export"
 IMPORT = "import"
+FEED = "feed"
+FEED_REFUSED = "feed_refused"
+FEED_TOKEN_ISSUED = "feed_token_issued"  # noqa: S105 # nosec B105 - an event name, not a secret
+FEED_TOKEN_REVOKED = "feed_token_revoked"  # noqa: S105 # nosec B105 - an event name, not a secret
 
 
 class UTCFormatter(logging.Formatter):

@@ -17,6 +17,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
@@ -43,8 +44,8 @@ def safe_cell(value: object) -> object:
         return ""
     if isinstance(value, bool):
         return "Yes" if value else "No"
-    if isinstance(value, (int, float, dt.date)):
-        return value
+    if isinstance(value, (int, float, Decimal, dt.date)):
+        return value  # a number, even a negative one, is written as a number
     text = str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 

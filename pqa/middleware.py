@@ -27,6 +27,10 @@ from pqa.validators import request_control_character_problem
 TWO_FACTOR_EXEMPT = frozenset({"login", "logout", "healthz", "two_factor", "two_factor_setup", "two_factor_recovery"})
 
 
+def _view_name(request) -> str:
+    return request.resolver_match.view_name if request.resolver_match else ""
+
+
 def _wants_json(request) -> bool:
     accept = request.headers.get("Accept", "")
     return request.headers.get("X-Requested-With") == "XMLHttpRequest" or (
@@ -51,7 +55,9 @@ class TwoFactorRequiredMiddleware:
         if not user.is_authenticated or user.is_verified() or not two_factor_required(user):
             return None
         request.two_factor_pending = True
-        name = request.resolver_match.view_name if request.resolver_match else ""
+        name = _view_name(request)
+        if registry.is_token_endpoint(name):
+            return None  # the session opens nothing there: the view asks for its own token
         if name in TWO_FACTOR_EXEMPT or request.path_info.startswith(settings.STATIC_URL):
             return None
         # Endpoints called by scripts (registered by their apps) get a 403 with JSON, which a
@@ -99,10 +105,12 @@ class ControlCharacterMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        name = _view_name(request)
+        if registry.is_token_endpoint(name):
+            return None  # its token first (a 401 and nothing else without one); it checks its own input
         message = request_control_character_problem(request)
         if message is None:
             return None
-        name = request.resolver_match.view_name if request.resolver_match else ""
         if registry.is_json_endpoint(name) or _wants_json(request):
             return JsonResponse({"error": message}, status=400)
         return bad_request_page(message)
@@ -164,11 +172,13 @@ class RequestSizeMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
+        name = _view_name(request)
+        if registry.is_token_endpoint(name):
+            return None  # its token first; it reads no body
         problem = request_size_problem(request)
         if problem is None:
             return None
         status, message = problem
-        name = request.resolver_match.view_name if request.resolver_match else ""
         if registry.is_json_endpoint(name) or _wants_json(request):
             return JsonResponse({"error": message}, status=status)
         return too_large_page(message) if status == 413 else bad_request_page(message)

@@ -1,5 +1,5 @@
 """What each app brings to the core: its menu entries per role, the home page of each role it
-serves, its JSON endpoints and its notification kinds.
+serves, its JSON endpoints, its notification kinds and its tables in the BI feed.
 
 The core never names an app. Each app tells the registry what it brings in its
 `AppConfig.ready()`; the core's menu, home redirect, two-factor middleware and outbox read
@@ -12,6 +12,7 @@ it back. Adding an app therefore needs no change to the core and no core migrati
         registry.home(role=Role.EVALUATOR, url_name="myapp:mine")
         registry.json_endpoint("myapp:autosave")
         registry.notification_kind("safeguarding_concern", "Safeguarding concern")
+        registry.feed_table("things", rows=selectors.feed_things, columns=selectors.THING_FEED_COLUMNS)
 
 Registering the same thing twice (a second `ready()` in a test run) is harmless; registering
 a different home for a role, or another label for a notification kind, is a mistake and
@@ -21,7 +22,8 @@ decide silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -67,11 +69,32 @@ class Home:
         return f"{url}?{urlencode(self.query)}" if self.query else url
 
 
+@dataclass(frozen=True)
+class FeedTable:
+    """A table of the read-only BI feed (pqa.feed): `rows()` returns a QuerySet of the table's
+    records (with what its columns read already joined or prefetched: the feed orders it by
+    primary key, pages it and streams it); `columns` are pqa.exports.Column, whose header is
+    the column's name in the feed and whose value reads a code, a date, a number or a
+    reference from one record, never free text that could name a child."""
+
+    name: str
+    rows: Callable[[], object]
+    columns: tuple
+
+    @property
+    def headers(self) -> list[str]:
+        return [column.header for column in self.columns]
+
+
 _menu: dict[tuple[str, str], MenuEntry] = {}
 _homes: dict[str, Home] = {}
 _json_endpoints: set[str] = set()
 _notification_kinds: dict[str, str] = {}
 _demo_loaders: dict[str, tuple[int, Callable[..., object]]] = {}
+_token_endpoints: set[str] = set()
+_feed_tables: dict[str, FeedTable] = {}
+
+FEED_TABLE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
 # --- Registering (from AppConfig.ready) --------------------------------------------------
@@ -117,6 +140,29 @@ def json_endpoint(url_name: str) -> None:
     _json_endpoints.add(url_name)
 
 
+def token_endpoint(url_name: str) -> None:
+    """An endpoint that checks a bearer token of its own on every request (the BI feed): the
+    session neither opens nor closes it, so the sign-in, second-factor and input middleware let
+    it through to the view, which refuses a request without a valid token with a 401 before it
+    reads anything else."""
+    _token_endpoints.add(url_name)
+
+
+def feed_table(name: str, *, rows: Callable[[], object], columns: Sequence) -> None:
+    """A table the BI feed serves at /api/feed/NAME.csv and NAME.json (see FeedTable). Names
+    are lower-case words joined by underscores; one registration per name."""
+    if not FEED_TABLE_NAME.match(name):
+        raise ImproperlyConfigured(f"'{name}' is not a feed table name: lower-case letters, digits and _")
+    headers = [column.header for column in columns]
+    if not headers or len(set(headers)) != len(headers):
+        raise ImproperlyConfigured(f"The feed table '{name}' needs columns with distinct names; got {headers}")
+    new = FeedTable(name=name, rows=rows, columns=tuple(columns))
+    current = _feed_tables.get(name)
+    if current is not None and current.headers != new.headers:
+        raise ImproperlyConfigured(f"The feed table '{name}' is already registered with other columns")
+    _feed_tables[name] = new
+
+
 def notification_kind(code: str, label: str) -> None:
     """A kind of notification an app sends through the core's outbox."""
     current = _notification_kinds.get(code)
@@ -156,6 +202,19 @@ def home_url_for(user) -> str:
 
 def is_json_endpoint(view_name: str) -> bool:
     return view_name in _json_endpoints
+
+
+def is_token_endpoint(view_name: str) -> bool:
+    return view_name in _token_endpoints
+
+
+def feed_tables() -> list[FeedTable]:
+    """The feed's tables, by name."""
+    return [_feed_tables[name] for name in sorted(_feed_tables)]
+
+
+def feed_table_named(name: str) -> FeedTable | None:
+    return _feed_tables.get(name)
 
 
 def notification_kind_choices() -> list[tuple[str, str]]:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "pqa.app_names.AuthenticatorsConfig",  # django_otp.plugins.otp_totp
     "django_celery_beat",
     "pqa.apps.PQAConfig",
+    "pqa.feed",
     "evaluations",
     "feedback",
     "pqa.reporting",
@@ -205,6 +206,9 @@ CRISPY_TEMPLATE_PACK = "gds"
 # the form around it. Anything larger is a 413 before a byte of it is read
 # (pqa.middleware.RequestSizeMiddleware).
 PQA_MAX_REQUEST_BYTES = 21 * 1024 * 1024
+
+# The BI feed (pqa/feed, docs/feed.md): rows per JSON page, at most the contract's 10,000.
+PQA_FEED_PAGE_SIZE = 10_000
 # A form's fields, files apart: every text field has a limit (evaluations/limits.py), and the
 # largest form at its limits (a pasted list of 300,000 characters, or the sit-alongside form)
 # fits many times over, even percent-encoded. More is refused with a 413 naming the limit.

@@ -24,6 +24,8 @@ urlpatterns = [
     path("accounts/two-factor/recovery/", two_factor.recovery, name="two_factor_recovery"),
     path("accounts/two-factor/recovery-codes/", two_factor.recovery_codes, name="two_factor_recovery_codes"),
     path("admin/", admin.site.urls),
+    # The read-only feed for the trust's own BI, to bearer tokens (pqa/feed, docs/feed.md).
+    path("api/feed/", include("pqa.feed.urls")),
     path("evaluations/", include("evaluations.urls")),
     path("feedback/", include("feedback.urls")),
     path("pqa/", include("pqa.reporting.urls")),

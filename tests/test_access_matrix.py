@@ -59,6 +59,11 @@ def everyone(status: int = 200) -> dict[str, object]:
     return {person: LOGIN if person == ANONYMOUS else status for person in PEOPLE}
 
 
+# The BI feed answers a bearer token only (tests/pqa/test_feed.py): a session of any role,
+# or none, gets a 401 and nothing else.
+TOKEN_ONLY = dict.fromkeys(PEOPLE, 401)
+
+
 # url name -> (method, how to build its arguments from the world, expected outcome per person)
 EXPECTATIONS = {
     "home": ("get", None, everyone(302)),  # where to: tests/pqa/test_registry.py
@@ -180,6 +185,8 @@ EXPECTATIONS = {
     "feedback:voice_import": ("get", None, only(VOICE_RECORD)),
     "reporting:feedback": ("get", None, only(READ_ALL)),
     "reporting:feedback_json": ("get", None, only(READ_ALL)),
+    "feed:csv": ("get", "feed_table", TOKEN_ONLY),
+    "feed:json": ("get", "feed_table", TOKEN_ONLY),
 }
 QUERY = {
     "reporting:distribution_json": "?quarter=2025-26-Q1",
@@ -288,6 +295,7 @@ def world(db):
         "compliment": compliment.pk,
         "response": response.pk,
         "referral": referral.pk,
+        "feed_table": "evaluations",
     }
 
 
@@ -401,6 +409,9 @@ EXEMPT_FROM_SECOND_FACTOR = {
     "two_factor": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
     "two_factor_recovery": lambda has_app: 200 if has_app else TWO_FACTOR_SETUP,
     "two_factor_setup": lambda has_app: TWO_FACTOR if has_app else 200,
+    # The feed asks for its own token, whatever the session: without one, a 401.
+    "feed:csv": lambda has_app: 401,
+    "feed:json": lambda has_app: 401,
 }
 JSON_ENDPOINTS = {
     "session_ping",

@@ -25,6 +25,7 @@ from feedback.models import (
     Outcome,
     Theme,
 )
+from pqa.feed.columns import Column, code, code_field, yes_no
 from pqa.models import Role, ServiceArea
 from pqa.permissions import role_of
 from pqa.quarters import Quarter
@@ -247,3 +248,61 @@ def complaint_figures(*, quarter, service_area: ServiceArea | str | None = None)
             "decisions": {code: counts[f"decision_{code}"] for code in OmbudsmanDecision.values},
         },
     }
+
+
+# --- The BI feed (pqa.registry.feed_table, docs/feed.md) ------------------------------------
+# One row a complaint, its stages flattened as the import contract has them. No summary,
+# learning, actions, remedy or extension reason (free text), no child's case id, no equality
+# details typed as free text.
+
+
+def feed_complaints() -> QuerySet[Complaint]:
+    """Every complaint, with its service area, team, stages and themes (a fixed number of queries a chunk)."""
+    return _with_stages(Complaint.objects.all())
+
+
+def _stage_of(row: Complaint, number: int) -> ComplaintStage | None:
+    return next((stage for stage in row.stages.all() if stage.number == number), None)
+
+
+def _stage_column(number: int, name: str, read) -> Column:
+    def value(row: Complaint):
+        stage = _stage_of(row, number)
+        return read(stage) if stage is not None else None
+
+    return Column(f"stage{number}_{name}", value)
+
+
+def _stage_columns(number: int) -> list[Column]:
+    columns = [_stage_column(number, "requested", lambda stage: stage.requested)]
+    if number < 3:
+        columns.append(_stage_column(number, "extended", lambda stage: yes_no(stage.extended)))
+    else:
+        columns += [
+            _stage_column(number, "panel", lambda stage: stage.panel),
+            _stage_column(number, "report", lambda stage: stage.report),
+        ]
+    return [
+        *columns,
+        _stage_column(number, "responded", lambda stage: stage.responded),
+        _stage_column(number, "outcome", lambda stage: code(stage.outcome)),
+    ]
+
+
+COMPLAINT_FEED_COLUMNS = [
+    Column("reference", lambda row: row.reference),
+    Column("received", lambda row: row.received),
+    code_field("how_received"),
+    code_field("complainant"),
+    code_field("procedure"),
+    Column("service_area", lambda row: row.service_area.name),
+    Column("team", lambda row: row.team.name if row.team else None),
+    Column("themes", lambda row: ";".join(theme.theme for theme in row.themes.all()) or None),
+    *_stage_columns(1),
+    *_stage_columns(2),
+    *_stage_columns(3),
+    Column("ombudsman_referred", lambda row: row.ombudsman_referred),
+    Column("ombudsman_decided", lambda row: row.ombudsman_decided),
+    code_field("ombudsman_decision"),
+    Column("ombudsman_complied", lambda row: row.ombudsman_complied),
+]

@@ -7,7 +7,9 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from feedback.models import AdvocacyReferral, Compliment, FeedbackResponse
+from feedback.models.voice import STANDARD_QUESTIONS
 from feedback.voice.permissions import can_list_voice, can_record_voice
+from pqa.feed.columns import Column, code_field, yes_no
 from pqa.models import Role
 from pqa.permissions import role_of
 from pqa.quarters import Quarter
@@ -80,3 +82,53 @@ def quarter_quotable_responses(quarter: Quarter) -> QuerySet[FeedbackResponse]:
         .only("pk", "date", "comment")
         .order_by("date", "reference")
     )
+
+
+# --- The BI feed (pqa.registry.feed_table, docs/feed.md) ------------------------------------
+# No extract, comment, staff named, free themes or age band typed as free text.
+
+_WHERE = [Column("service_area", lambda row: row.service_area.name)]
+_TEAM = Column("team", lambda row: row.team.name if row.team else None)
+
+
+def feed_compliments() -> QuerySet[Compliment]:
+    return Compliment.objects.select_related("service_area", "team")
+
+
+COMPLIMENT_FEED_COLUMNS = [
+    Column("reference", lambda row: row.reference),
+    Column("received", lambda row: row.received),
+    code_field("from_whom", "from"),
+    *_WHERE,
+    _TEAM,
+    Column("may_share", lambda row: yes_no(row.may_share)),
+]
+
+
+def feed_responses() -> QuerySet[FeedbackResponse]:
+    return FeedbackResponse.objects.select_related("service_area", "team")
+
+
+RESPONSE_FEED_COLUMNS = [
+    Column("reference", lambda row: row.reference),
+    Column("date", lambda row: row.date),
+    code_field("source"),
+    code_field("respondent"),
+    *_WHERE,
+    _TEAM,
+    *[code_field(question) for question, _ in STANDARD_QUESTIONS],
+    code_field("rating"),
+    Column("may_quote", lambda row: yes_no(row.may_quote)),
+]
+
+
+def feed_advocacy() -> QuerySet[AdvocacyReferral]:
+    return AdvocacyReferral.objects.select_related("service_area")
+
+
+ADVOCACY_FEED_COLUMNS = [
+    Column("reference", lambda row: row.reference),
+    Column("date", lambda row: row.date),
+    code_field("source"),
+    *_WHERE,
+]

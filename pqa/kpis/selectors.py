@@ -11,8 +11,9 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
+from pqa.feed.columns import Column, number
 from pqa.kpis import rules
 from pqa.kpis.models import Indicator, IndicatorTarget, IndicatorValue
 
@@ -206,3 +207,53 @@ def indicator_targets(indicator: Indicator) -> list[Band]:
         Band(target.year, target.target, target.tolerance_low, target.tolerance_high)
         for target in IndicatorTarget.objects.filter(indicator=indicator).order_by("year")
     ]
+
+
+# --- The BI feed (pqa.registry.feed_table, docs/feed.md) ------------------------------------
+# One row an indicator's month: the value as the scorecard rounds it, the figures it came
+# from, the comparators, the band it is judged against, its status, and the commentary
+# (written about the service, not about a child).
+
+
+def feed_kpi_values() -> QuerySet[IndicatorValue]:
+    return IndicatorValue.objects.select_related("indicator").prefetch_related(
+        Prefetch("indicator__targets", queryset=IndicatorTarget.objects.order_by("year"))
+    )
+
+
+def _band(record: IndicatorValue) -> Band | None:
+    return _band_of(list(record.indicator.targets.all()), record.month)
+
+
+def _status(record: IndicatorValue) -> str | None:
+    band = _band(record)
+    if band is None:
+        return None
+    value = rules.rounded(record.exact_value)
+    return rules.kpi_status(value, target=band.target, low=band.low, high=band.high, good=record.indicator.polarity)
+
+
+def _band_column(header: str, attribute: str) -> Column:
+    def value(record: IndicatorValue):
+        band = _band(record)
+        return number(getattr(band, attribute)) if band else None
+
+    return Column(header, value)
+
+
+KPI_VALUE_FEED_COLUMNS = [
+    Column("indicator", lambda record: record.indicator.code),
+    Column("month", lambda record: record.month),
+    Column("unit", lambda record: record.indicator.unit),
+    Column("good", lambda record: record.indicator.polarity),
+    Column("value", lambda record: number(rules.rounded(record.exact_value))),
+    Column("numerator", lambda record: number(record.numerator)),
+    Column("denominator", lambda record: number(record.denominator)),
+    Column("national", lambda record: number(record.national)),
+    Column("statistical_neighbours", lambda record: number(record.statistical_neighbours)),
+    _band_column("target", "target"),
+    _band_column("tolerance_low", "low"),
+    _band_column("tolerance_high", "high"),
+    Column("status", _status),
+    Column("commentary", lambda record: record.commentary or None),
+]
