@@ -66,6 +66,8 @@ EXPECTATIONS = {
     "your_pqa": ("get", None, everyone()),
     # What this person typed that could not be saved where they typed it: their own, for all.
     "kept_texts": ("get", None, everyone()),
+    # Every entry of this person's menu under its group: where a group leads without script.
+    "menu": ("get", None, everyone()),
     "healthz": ("get", None, dict.fromkeys(PEOPLE, 200)),
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),
