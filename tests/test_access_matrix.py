@@ -165,6 +165,9 @@ EXPECTATIONS = {
     "feedback:complaints:panel": ("get", "complaint_at_stage3", only(COMPLAINTS)),
     "feedback:complaints:ombudsman": ("get", "complaint", only(COMPLAINTS)),
     "feedback:complaints:learning": ("get", "complaint", only(COMPLAINTS)),
+    # Changing what was recorded, and comparing a refused version with the saved one.
+    "feedback:complaints:edit": ("get", "complaint", only(COMPLAINTS)),
+    "feedback:complaints:conflicts": ("get", "complaint", only(COMPLAINTS)),
     # Compliments, child and family feedback and advocacy: customer relations and the Practice
     # Hub see all and record; a team manager their team's (another team's record is a 404);
     # leaders read the figures only.
