@@ -140,11 +140,12 @@ def open_menu_entry(page, name: str) -> None:
     toggle = page.locator(".govuk-js-service-navigation-toggle")
     if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
         toggle.click()
-    link = navigation.locator(".pqa-nav-group__item, .govuk-service-navigation__item").get_by_role(
-        "link", name=name, exact=True
-    )
+    # An entry, not a group's own link (shown instead of its button without JavaScript).
+    link = navigation.locator("li:not(.pqa-nav-group)").get_by_role("link", name=name, exact=True)
     if not link.is_visible():
-        group = navigation.locator(".pqa-nav-group").filter(has=link)
+        group = navigation.locator(".pqa-nav-group").filter(
+            has=page.get_by_role("link", name=name, exact=True, include_hidden=True)
+        )
         group.locator(".pqa-nav-group__toggle").click()
     expect(link).to_be_visible()
     link.click()
