@@ -180,6 +180,8 @@ EXPECTATIONS = {
     "feedback:referral_detail": ("get", "referral", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
     "feedback:compliment_new": ("get", None, only(VOICE_RECORD)),
     "feedback:compliment_change": ("get", "compliment", only(VOICE_RECORD)),
+    "feedback:response_change": ("get", "response", only(VOICE_RECORD)),
+    "feedback:referral_change": ("get", "referral", only(VOICE_RECORD)),
     "feedback:response_new": ("get", None, only(VOICE_RECORD)),
     "feedback:referral_new": ("get", None, only(VOICE_RECORD)),
     "feedback:voice_import": ("get", None, only(VOICE_RECORD)),
