@@ -17,37 +17,64 @@ class EvaluationsConfig(AppConfig):
         # and QA staff): "My evaluations" is their work; leaders and customer relations have none.
         evaluating = {Role.EVALUATOR, Role.TEAM_MANAGER, Role.MODERATOR, Role.PRACTICE_HUB}
         registry.menu(label="Your team", url_name="evaluations:team_home", roles=[Role.TEAM_MANAGER], order=5)
-        registry.menu(label="My evaluations", url_name="evaluations:mine", roles=evaluating, order=10)
+        # A long menu folds into groups (pqa.registry): the evaluations' own pages, moderation,
+        # and the recommendations with the actions they give people.
+        registry.menu(
+            label="My evaluations", url_name="evaluations:mine", roles=evaluating, order=10, group="Evaluations"
+        )
         registry.menu(
             label="Evaluations",
             url_name="evaluations:list",
             roles=registry.ALL_ROLES - {Role.CUSTOMER_RELATIONS},
             order=20,
+            group="Evaluations",
         )
         registry.menu(
             label="Safeguarding concerns",
             url_name="evaluations:safeguarding_list",
             roles=[Role.PRACTICE_HUB, Role.TEAM_MANAGER],
             order=25,
+            group="Evaluations",
             permission=lambda user: (
                 permissions.can_see_all_safeguarding_concerns(user)
                 or permissions.can_see_team_safeguarding_concerns(user)
             ),
         )
-        registry.menu(label="Cycles", url_name="evaluations:cycle_list", roles=permissions.ALLOCATE_ROLES, order=30)
-        registry.menu(label="Import", url_name="evaluations:import", roles=permissions.ALLOCATE_ROLES, order=40)
         registry.menu(
-            label="Revisits", url_name="evaluations:revisit_figures", roles=permissions.READ_ALL_ROLES, order=45
+            label="Cycles",
+            url_name="evaluations:cycle_list",
+            roles=permissions.ALLOCATE_ROLES,
+            order=30,
+            group="Evaluations",
+        )
+        registry.menu(
+            label="Import",
+            url_name="evaluations:import",
+            roles=permissions.ALLOCATE_ROLES,
+            order=40,
+            group="Evaluations",
+        )
+        registry.menu(
+            label="Revisits",
+            url_name="evaluations:revisit_figures",
+            roles=permissions.READ_ALL_ROLES,
+            order=45,
+            group="Evaluations",
         )
         # Moderation: the queue for those who moderate, the consistency figures for those who read all.
         registry.menu(
-            label="Moderation", url_name="evaluations:moderation_queue", roles=permissions.MODERATE_ROLES, order=15
+            label="Moderation",
+            url_name="evaluations:moderation_queue",
+            roles=permissions.MODERATE_ROLES,
+            order=15,
+            group="Moderation",
         )
         registry.menu(
             label="Moderation consistency",
             url_name="evaluations:moderation_consistency",
             roles=permissions.READ_ALL_ROLES,
             order=35,
+            group="Moderation",
         )
 
         registry.home(role=Role.EVALUATOR, url_name="evaluations:mine")
@@ -57,6 +84,7 @@ class EvaluationsConfig(AppConfig):
             url_name="evaluations:register",
             roles=[*permissions.REGISTER_ROLES, Role.TEAM_MANAGER],
             order=27,
+            group="Recommendations",
             permission=permissions.can_see_register,
         )
         # Anyone may own an action; customer relations and administrators are not given them.
@@ -65,6 +93,7 @@ class EvaluationsConfig(AppConfig):
             url_name="evaluations:my_actions",
             roles=registry.ALL_ROLES - {Role.CUSTOMER_RELATIONS, Role.ADMINISTRATOR},
             order=12,
+            group="Recommendations",
         )
         registry.menu(label="Overview", url_name="evaluations:hub_home", roles=[Role.PRACTICE_HUB], order=1)
         registry.home(role=Role.PRACTICE_HUB, url_name="evaluations:hub_home")

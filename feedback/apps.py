@@ -20,9 +20,19 @@ class FeedbackConfig(AppConfig):
         from pqa.models import Role
 
         registry.menu(
-            label="Complaints due", url_name="feedback:complaints:home", roles=selectors.MANAGE_ROLES, order=50
+            label="Complaints due",
+            url_name="feedback:complaints:home",
+            roles=selectors.MANAGE_ROLES,
+            order=50,
+            group="Feedback",
         )
-        registry.menu(label="Complaints", url_name="feedback:complaints:list", roles=selectors.READ_ROLES, order=51)
+        registry.menu(
+            label="Complaints",
+            url_name="feedback:complaints:list",
+            roles=selectors.READ_ROLES,
+            order=51,
+            group="Feedback",
+        )
         registry.home(role=Role.CUSTOMER_RELATIONS, url_name="feedback:complaints:home")
         registry.json_endpoint("feedback:complaints:register_json")
         registry.notification_kind(DIGEST_KIND, DIGEST_LABEL)
@@ -40,13 +50,19 @@ class FeedbackConfig(AppConfig):
         from pqa import jobs, registry
 
         registry.menu(
-            label="Compliments", url_name="feedback:compliments", roles=LIST_ROLES, order=52, permission=can_list_voice
+            label="Compliments",
+            url_name="feedback:compliments",
+            roles=LIST_ROLES,
+            order=52,
+            group="Feedback",
+            permission=can_list_voice,
         )
         registry.menu(
             label="Child and family feedback",
             url_name="feedback:responses",
             roles=LIST_ROLES,
             order=53,
+            group="Feedback",
             permission=can_list_voice,
         )
         registry.menu(
@@ -54,9 +70,12 @@ class FeedbackConfig(AppConfig):
             url_name="feedback:advocacy",
             roles=LIST_ROLES,
             order=54,
+            group="Feedback",
             permission=can_list_voice,
         )
-        registry.menu(label="Import feedback", url_name="feedback:voice_import", roles=RECORD_ROLES, order=55)
+        registry.menu(
+            label="Import feedback", url_name="feedback:voice_import", roles=RECORD_ROLES, order=55, group="Feedback"
+        )
         for kind, name in import_jobs.IMPORTERS.items():
             jobs.register_importer(name, label=kind, run=import_jobs.RUNNERS[kind], url_name="feedback:voice_import")
         from feedback.voice.demo import voice_demo_load

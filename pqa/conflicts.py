@@ -122,6 +122,12 @@ def _display(form_field: django_forms.Field, value) -> str:
         return "Yes" if value else "No"
     if isinstance(value, dt.date):
         return date_format(value, "j F Y")
+    if isinstance(value, list | tuple):
+        # A multiple choice (checkboxes): its labels in the order of the choices, so the same
+        # ticks read the same whichever order they came in.
+        order = [str(key) for key, _ in getattr(form_field, "choices", None) or []]
+        ranked = sorted(value, key=lambda item: order.index(str(item)) if str(item) in order else len(order))
+        return ", ".join(_display(form_field, item) for item in ranked)
     choices = {str(key): label for key, label in getattr(form_field, "choices", None) or []}
     return str(choices.get(str(value), value))
 

@@ -4,24 +4,26 @@ from pqa import registry
 from pqa.sessions import lifetime_words, session_end_kind, session_seconds_left
 
 
-def _active(path: str, urls: list[str]) -> str | None:
-    """The entry the page belongs to: the longest menu URL the path starts with, so that
-    /evaluations/mine/ is "My evaluations" and not also "Evaluations"."""
-    matches = [url for url in urls if url != "/" and path.startswith(url)] or [url for url in urls if url == path]
-    return max(matches, key=len) if matches else None
+def _as_dict(item: registry.MenuItem) -> dict:
+    return {
+        "label": item.label,
+        "url": item.url,
+        "active": item.active,
+        "entries": [_as_dict(entry) for entry in item.entries],
+        "id": item.id,
+    }
 
 
 def navigation(request):
     """The menu, by role, as the apps registered it (pqa.registry): each person sees only what
-    they may open."""
+    they may open, a long menu folded into its groups (`registry.navigation_for`). Each item is
+    {label, url, active, entries, id}: an item with entries is a group, which opens them."""
     user = getattr(request, "user", None)
-    items = []
+    menu = []
     # Someone who still owes a second factor sees no menu: nothing in it would open yet.
     pending = getattr(request, "two_factor_pending", False)
     if user is not None and user.is_authenticated and not pending:
-        items = [(entry.label, entry.url) for entry in registry.menu_for(user)]
-    active = _active(request.path, [url for _, url in items])
-    menu = [{"label": label, "url": url, "active": url == active} for label, url in items]
+        menu = [_as_dict(item) for item in registry.navigation_for(user, request.path)]
     context = {"navigation": menu, "trust_name": settings.PQA_TRUST_NAME, "two_factor_pending": pending}
     if user is not None and user.is_authenticated and not pending:
         # For the idle-timeout warning (static/pqa/js/session-timeout.js).

@@ -9,10 +9,15 @@ it back. Adding an app therefore needs no change to the core and no core migrati
     def ready(self):
         from pqa import registry
         registry.menu(label="My work", url_name="myapp:mine", roles=[Role.EVALUATOR], order=10)
+        registry.menu(label="Figures", url_name="myapp:figures", roles=[Role.LEADER], order=60, group="Reports")
         registry.home(role=Role.EVALUATOR, url_name="myapp:mine")
         registry.json_endpoint("myapp:autosave")
         registry.notification_kind("safeguarding_concern", "Safeguarding concern")
         registry.feed_table("things", rows=selectors.feed_things, columns=selectors.THING_FEED_COLUMNS)
+
+A menu entry may name a `group`, a plain word the apps agree on ("Evaluations", "Reports"):
+where a role sees more entries than fit the header (MENU_TOP_LEVEL), the entries of a group
+show as one item that opens them (`navigation_for`); a role with few entries keeps them flat.
 
 Registering the same thing twice (a second `ready()` in a test run) is harmless; registering
 a different home for a role, or another label for a notification kind, is a mistake and
@@ -24,11 +29,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.core.exceptions import ImproperlyConfigured
 from django.urls import reverse
+from django.utils.text import slugify
 
 from pqa.models import Role
 from pqa.permissions import role_of
@@ -37,6 +43,9 @@ from pqa.permissions import role_of
 ALL_ROLES = frozenset(Role.values)
 # Where a person goes when no app has registered a home for their role.
 FALLBACK_HOME = "your_pqa"
+# The most items the header's menu shows side by side: more than this, and the entries that
+# share a group fold into one item each (a short list to scan, and a short folded menu at 390 px).
+MENU_TOP_LEVEL = 7
 
 
 @dataclass(frozen=True)
@@ -46,6 +55,7 @@ class MenuEntry:
     roles: frozenset[str]
     order: int
     permission: Callable[[object], bool] | None = None
+    group: str = ""
 
     def shown_to(self, user) -> bool:
         role = role_of(user)
@@ -115,10 +125,17 @@ def menu(
     roles: Iterable[str],
     order: int,
     permission: Callable[[object], bool] | None = None,
+    group: str = "",
 ) -> None:
     """A menu entry for the people of these roles (ALL_ROLES for everyone), in `order` (lower
-    first). `permission(user) -> bool`, if given, narrows it further, e.g. to staff."""
-    entry = MenuEntry(label=label, url_name=url_name, roles=_roles(roles), order=order, permission=permission)
+    first). `permission(user) -> bool`, if given, narrows it further, e.g. to staff. `group`, if
+    given, is the plain word its entry folds under when a role's menu is long ("Reports")."""
+    group = " ".join(str(group).split())
+    if group and not slugify(group):
+        raise ImproperlyConfigured(f"A menu group needs a name in words; got {group!r}")
+    entry = MenuEntry(
+        label=label, url_name=url_name, roles=_roles(roles), order=order, permission=permission, group=group
+    )
     _menu[(url_name, label)] = entry
 
 
@@ -187,6 +204,76 @@ def menu_for(user) -> list[MenuEntry]:
         return []
     entries = sorted(_menu.values(), key=lambda entry: (entry.order, entry.label))
     return [entry for entry in entries if entry.shown_to(user)]
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """One item of the header's menu: an entry (a link), or a group of entries (`entries`),
+    which opens them. `id` names a group's list, for `aria-controls` and the menu page's anchor."""
+
+    label: str
+    url: str
+    active: bool
+    entries: tuple[MenuItem, ...] = field(default=())
+    id: str = ""
+
+    @property
+    def is_group(self) -> bool:
+        return bool(self.entries)
+
+
+def _active_url(path: str, urls: list[str]) -> str | None:
+    """The entry the page belongs to: the longest menu URL the path starts with, so that
+    /evaluations/mine/ is "My evaluations" and not also "Evaluations"."""
+    matches = [url for url in urls if url != "/" and path.startswith(url)] or [url for url in urls if url == path]
+    return max(matches, key=len) if matches else None
+
+
+def group_id(group: str) -> str:
+    return f"menu-{slugify(group)}"
+
+
+def navigation_for(user, path: str) -> list[MenuItem]:
+    """The header's menu for this person on the page at `path`: their entries, flat while they
+    fit (MENU_TOP_LEVEL), else each group's entries folded into one item where its first entry
+    would be. A group with a single entry for this person shows as that entry. The entry the
+    page belongs to is active, and so is its group."""
+    entries = menu_for(user)
+    active = _active_url(path, [entry.url for entry in entries])
+    links = [(entry, MenuItem(label=entry.label, url=entry.url, active=entry.url == active)) for entry in entries]
+    if len(links) <= MENU_TOP_LEVEL:
+        return [item for _, item in links]
+    members: dict[str, list[MenuItem]] = {}
+    for entry, item in links:
+        if entry.group:
+            members.setdefault(entry.group, []).append(item)
+    top: list[MenuItem] = []
+    placed: set[str] = set()
+    for entry, item in links:
+        if not entry.group or len(members[entry.group]) == 1:
+            top.append(item)
+        elif entry.group not in placed:
+            placed.add(entry.group)
+            grouped = tuple(members[entry.group])
+            top.append(
+                MenuItem(
+                    label=entry.group,
+                    url=f"{reverse('menu')}#{group_id(entry.group)}",
+                    active=any(member.active for member in grouped),
+                    entries=grouped,
+                    id=group_id(entry.group),
+                )
+            )
+    return top
+
+
+def menu_page_for(user) -> list[tuple[str, list[MenuEntry]]]:
+    """Every entry this person may open, under its group (the entries of no group first, under
+    ""), for the menu page: where a group's item leads without JavaScript."""
+    sections: dict[str, list[MenuEntry]] = {}
+    for entry in menu_for(user):
+        sections.setdefault(entry.group, []).append(entry)
+    return sorted(sections.items(), key=lambda section: section[0] != "")
 
 
 def has_home(user) -> bool:

@@ -12,6 +12,7 @@ admin.site.index_title = "Records, people and settings"
 urlpatterns = [
     path("", views.home, name="home"),
     path("your-pqa/", views.your_pqa, name="your_pqa"),
+    path("your-pqa/menu/", views.menu_page, name="menu"),
     path("your-pqa/kept/", views.kept_texts, name="kept_texts"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", views.PQALoginView.as_view(), name="login"),

@@ -39,6 +39,20 @@ def your_pqa(request):
     )
 
 
+def menu_page(request):
+    """Everything this person's menu offers, under its groups: where a group of the header's
+    menu leads when the page's script has not run (the header then shows groups as links)."""
+    sections = [
+        {
+            "group": group,
+            "id": registry.group_id(group) if group else "",
+            "entries": [{"label": entry.label, "url": entry.url} for entry in entries],
+        }
+        for group, entries in registry.menu_page_for(request.user)
+    ]
+    return render(request, "pqa/menu.html", {"sections": sections})
+
+
 def kept_texts(request):
     """What this person typed that could not be saved where they typed it (a refused version,
     or an evaluation given to someone else meanwhile): theirs alone, so nothing typed is lost."""

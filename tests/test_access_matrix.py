@@ -71,6 +71,8 @@ EXPECTATIONS = {
     "your_pqa": ("get", None, everyone()),
     # What this person typed that could not be saved where they typed it: their own, for all.
     "kept_texts": ("get", None, everyone()),
+    # Every entry of this person's menu under its group: where a group leads without script.
+    "menu": ("get", None, everyone()),
     "healthz": ("get", None, dict.fromkeys(PEOPLE, 200)),
     "login": ("get", None, {person: 200 if person == ANONYMOUS else 302 for person in PEOPLE}),
     "logout": ("post", None, dict.fromkeys(PEOPLE, LOGIN)),
@@ -168,6 +170,9 @@ EXPECTATIONS = {
     "feedback:complaints:panel": ("get", "complaint_at_stage3", only(COMPLAINTS)),
     "feedback:complaints:ombudsman": ("get", "complaint", only(COMPLAINTS)),
     "feedback:complaints:learning": ("get", "complaint", only(COMPLAINTS)),
+    # Changing what was recorded, and comparing a refused version with the saved one.
+    "feedback:complaints:edit": ("get", "complaint", only(COMPLAINTS)),
+    "feedback:complaints:conflicts": ("get", "complaint", only(COMPLAINTS)),
     # Compliments, child and family feedback and advocacy: customer relations and the Practice
     # Hub see all and record; a team manager their team's (another team's record is a 404);
     # leaders read the figures only.
@@ -180,6 +185,8 @@ EXPECTATIONS = {
     "feedback:referral_detail": ("get", "referral", only(VOICE_RECORD | {Role.TEAM_MANAGER.value})),
     "feedback:compliment_new": ("get", None, only(VOICE_RECORD)),
     "feedback:compliment_change": ("get", "compliment", only(VOICE_RECORD)),
+    "feedback:response_change": ("get", "response", only(VOICE_RECORD)),
+    "feedback:referral_change": ("get", "referral", only(VOICE_RECORD)),
     "feedback:response_new": ("get", None, only(VOICE_RECORD)),
     "feedback:referral_new": ("get", None, only(VOICE_RECORD)),
     "feedback:voice_import": ("get", None, only(VOICE_RECORD)),

@@ -7,6 +7,7 @@ from crispy_forms_gds.helper import FormHelper
 from crispy_forms_gds.layout import HTML, Field, Fieldset, Layout, Size, Submit
 from django import forms
 
+from feedback.complaints.services import EDITABLE_FIELDS
 from feedback.limits import TEXT_LIMITS
 from feedback.models import Complainant, HowReceived, OmbudsmanDecision, Outcome, Procedure, Theme
 from pqa.case_ids import ID_MAX_LENGTH, validate_child_ref
@@ -98,10 +99,21 @@ class ComplaintForm(forms.Form):
     disability = _text("Disability (optional)", "Complaint", "disability", help_text="Yes, no, or a few words.")
     gender = _text("Gender (optional)", "Complaint", "gender", help_text="As the complainant describes it.")
 
+    submit_label = "Record the complaint"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.helper = _helper(
+        self.helper = _helper(*self.layout_fields(), submit=self.submit_label)
+
+    def layout_fields(self) -> list:
+        return [
             Field.text("reference", field_width=20),
+            *self.recorded_fields(),
+        ]
+
+    def recorded_fields(self) -> list:
+        """What was recorded about the complaint, as the recording and the edit pages lay it out."""
+        return [
             Field("received"),
             Field.radios("how_received", legend_size=Size.SMALL, small=True),
             Field.radios("complainant", legend_size=Size.SMALL, small=True),
@@ -120,8 +132,7 @@ class ComplaintForm(forms.Form):
                 legend="Equality information (optional)",
                 legend_size=Size.SMALL,
             ),
-            submit="Record the complaint",
-        )
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -129,6 +140,35 @@ class ComplaintForm(forms.Form):
         if area and team and team.service_area_id != area.pk:
             self.add_error("team", f"{team.name} is not a team of {area.name}: choose one of its teams")
         return cleaned
+
+
+class ComplaintEditForm(ComplaintForm):
+    """What `services.complaint_update` may change (its EDITABLE_FIELDS and the themes; the
+    reference stays), from the version the person opened: a save based on an older one is
+    refused and what they typed kept (pqa.conflicts)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=2**31 - 1)
+    # After a refused save the page shows the person's text again: saving it settles the kept copy.
+    resolves_conflict = forms.CharField(widget=forms.HiddenInput, required=False, max_length=12)
+    submit_label = "Save changes"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["reference"]
+
+    def layout_fields(self) -> list:
+        return [Field("version"), Field("resolves_conflict"), *self.recorded_fields()]
+
+    @staticmethod
+    def initial_for(complaint) -> dict:
+        initial = {name: getattr(complaint, name) for name in EDITABLE_FIELDS}
+        initial["themes"] = sorted(theme.theme for theme in complaint.themes.all())
+        initial["version"] = complaint.version
+        return initial
+
+    def changes(self) -> dict:
+        """The cleaned fields as `complaint_update` takes them."""
+        return {name: self.cleaned_data[name] for name in (*EDITABLE_FIELDS, "themes", "version")}
 
 
 class ExtendForm(forms.Form):

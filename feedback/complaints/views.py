@@ -13,11 +13,13 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
 from feedback.complaints import clock, selectors, services
 from feedback.complaints.filters import ComplaintFilter
 from feedback.complaints.forms import (
+    ComplaintEditForm,
     ComplaintForm,
     EscalateForm,
     ExtendForm,
@@ -27,6 +29,7 @@ from feedback.complaints.forms import (
     RespondForm,
 )
 from pqa import audit
+from pqa.conflicts import NOT_APPLIED, RefusedVersionPage, form_values, keep_refused_version, settle_kept_version
 from pqa.exports import FORMATS, Column, export_response
 from pqa.versioning import ConcurrentEditError
 
@@ -178,8 +181,89 @@ def complaint_detail(request, pk: int):
             "can_escalate": clock.may_ask_next_stage(facts, day) is None and not complaint.ombudsman_referred,
             "latest": clock.latest_stage(facts),
             "today": day,
+            "history": selectors.complaint_history(complaint),
         },
     )
+
+
+# The hidden field that settles a kept copy says nothing about the complaint.
+EDIT_NOT_APPLIED = NOT_APPLIED | {"resolves_conflict"}
+
+
+def _edit_form(complaint, data=None) -> ComplaintEditForm:
+    return ComplaintEditForm(data, initial=ComplaintEditForm.initial_for(complaint))
+
+
+def _edit_page(request, complaint, form, *, conflict=None, status=200):
+    return render(
+        request,
+        "feedback/complaints/edit.html",
+        {
+            "form": form,
+            "complaint": complaint,
+            "title": f"Change complaint {complaint.reference}",
+            "conflict": conflict,
+        },
+        status=status,
+    )
+
+
+@managers_only
+@require_http_methods(["GET", "POST"])
+def complaint_edit(request, pk: int):
+    """Change what was recorded about a complaint, from the version the person opened: if someone
+    saved it meanwhile, nothing is overwritten and what they typed is kept, on the page and on
+    the compare page (pqa.conflicts)."""
+    complaint = selectors.complaint_for_manager(request.user, pk)
+    if request.method == "GET":
+        return _edit_page(request, complaint, _edit_form(complaint))
+    form = _edit_form(complaint, request.POST)
+    if not form.is_valid():
+        return _edit_page(request, complaint, form, status=400)
+    try:
+        services.complaint_update(actor=request.user, complaint=complaint, **form.changes())
+    except ConcurrentEditError as error:
+        kept = keep_refused_version(request, complaint, based_on_version=form.cleaned_data["version"], error=error)
+        data = request.POST.copy()
+        data["version"] = str(error.current_version)  # saving again now keeps this text
+        data["resolves_conflict"] = str(kept.pk)  # ...and settles the kept copy
+        form = _edit_form(complaint, data)
+        form.is_valid()
+        form.add_error(None, f"{error} What you typed is below.")
+        complaint.refresh_from_db()
+        return _edit_page(request, complaint, form, conflict=kept, status=409)
+    except ValidationError as error:
+        _refused(form, error, "received")
+        return _edit_page(request, complaint, form, status=400)
+    settle_kept_version(request, complaint, form.cleaned_data["resolves_conflict"])
+    messages.success(request, f"Complaint {complaint.reference} saved.")
+    return redirect("feedback:complaints:detail", pk=complaint.pk)
+
+
+def _apply_kept(request, complaint, form: ComplaintEditForm) -> None:
+    services.complaint_update(actor=request.user, complaint=complaint, **form.changes())
+
+
+CONFLICTS = RefusedVersionPage(
+    build=_edit_form,
+    sections=lambda form: {"complaint": ("", form_values(form, EDIT_NOT_APPLIED))},
+    errors=lambda form: [message for messages in form.errors.values() for message in messages],
+    apply=_apply_kept,
+    form_url=lambda complaint: reverse("feedback:complaints:edit", args=[complaint.pk]),
+    not_applied=EDIT_NOT_APPLIED,
+    context=lambda complaint: {
+        "title": f"complaint {complaint.reference}",
+        "caption": f"Complaint {complaint.reference}",
+    },
+)
+
+
+@managers_only
+@require_http_methods(["GET", "POST"])
+def complaint_conflicts(request, pk: int):
+    """This person's refused version of a complaint beside the saved one: use theirs, or keep
+    the saved one."""
+    return CONFLICTS.view(request, selectors.complaint_for_manager(request.user, pk))
 
 
 def _step(request, pk: int, form, template_title: str, act, success: str, field: str):

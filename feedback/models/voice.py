@@ -138,6 +138,7 @@ class FeedbackResponse(models.Model):
     rating = models.CharField(max_length=10, choices=Rating.choices, blank=True)
     comment = TEXT_LIMITS.text_field("FeedbackResponse", "comment", blank=True, help_text="No names.")
     may_quote = models.BooleanField("may be quoted", default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -158,6 +159,7 @@ class AdvocacyReferral(models.Model):
     date = models.DateField()
     source = models.CharField(max_length=20, choices=AdvocacySource.choices)
     service_area = models.ForeignKey(ServiceArea, on_delete=models.PROTECT, related_name="advocacy_referrals")
+    version = models.PositiveIntegerField(default=1, editable=False)
     history = HistoricalRecords()
 
     class Meta:

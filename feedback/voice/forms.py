@@ -74,17 +74,26 @@ class ComplimentForm(_EntryForm):
         help_texts = {"extract": "The words worth sharing, with every name taken out."}
 
 
-class ComplimentChangeForm(ComplimentForm):
-    """The same fields, and the version the person opened (a later save by someone else wins)."""
+class _Change:
+    """A record's entry form as its change page: the same fields, and the version the person
+    opened, so a save based on an older one is refused (the record's update service)."""
 
     submit = "Save the changes"
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
-            self.fields["version"].initial = self.instance.version
+        self.fields["version"] = forms.IntegerField(
+            widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1, initial=self.instance.version
+        )
         self.helper.layout.insert(0, Field("version"))
+
+    def changes(self) -> dict:
+        """The cleaned fields as the update service takes them (the version aside)."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+
+
+class ComplimentChangeForm(_Change, ComplimentForm):
+    pass
 
 
 class ResponseForm(_EntryForm):
@@ -117,6 +126,14 @@ class ReferralForm(_EntryForm):
     class Meta:
         model = AdvocacyReferral
         fields = ["reference", "date", "source", "service_area"]
+
+
+class ResponseChangeForm(_Change, ResponseForm):
+    pass
+
+
+class ReferralChangeForm(_Change, ReferralForm):
+    pass
 
 
 KIND_CHOICES = (

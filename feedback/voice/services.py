@@ -1,6 +1,6 @@
 """Every write to compliments, feedback responses and advocacy referrals: validated by the
 model's rules (`full_clean()`), attributed in the history to the person who made it.
-Compliments carry a version: a change based on an older one is refused (pqa.versioning)."""
+Each record carries a version: a change based on an older one is refused (pqa.versioning)."""
 
 from __future__ import annotations
 
@@ -51,11 +51,16 @@ def feedback_response_record(*, actor, **fields) -> FeedbackResponse:
 
 
 @transaction.atomic
-def feedback_response_update(*, actor, response: FeedbackResponse, **fields) -> FeedbackResponse:
-    """Correct a recorded response."""
-    _apply(response, fields)
-    _save(response, actor=actor)
-    return response
+def feedback_response_update(
+    *, actor, response: FeedbackResponse, expected_version: int | None, **fields
+) -> FeedbackResponse:
+    """Correct a recorded response; refused (ConcurrentEditError) when someone saved it since
+    `expected_version` was read."""
+    locked = version_lock(FeedbackResponse, response.pk, expected_version)
+    _apply(locked, fields)
+    version_bump(locked)
+    _save(locked, actor=actor)
+    return locked
 
 
 @transaction.atomic
@@ -67,8 +72,13 @@ def advocacy_referral_record(*, actor, **fields) -> AdvocacyReferral:
 
 
 @transaction.atomic
-def advocacy_referral_update(*, actor, referral: AdvocacyReferral, **fields) -> AdvocacyReferral:
-    """Correct a recorded referral."""
-    _apply(referral, fields)
-    _save(referral, actor=actor)
-    return referral
+def advocacy_referral_update(
+    *, actor, referral: AdvocacyReferral, expected_version: int | None, **fields
+) -> AdvocacyReferral:
+    """Correct a recorded referral; refused (ConcurrentEditError) when someone saved it since
+    `expected_version` was read."""
+    locked = version_lock(AdvocacyReferral, referral.pk, expected_version)
+    _apply(locked, fields)
+    version_bump(locked)
+    _save(locked, actor=actor)
+    return locked

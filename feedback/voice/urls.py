@@ -9,11 +9,11 @@ KINDS = (("compliments", "compliment"), ("responses", "response"), ("advocacy", 
 urlpatterns = [
     path("compliments/shareable/", views.shareable_extracts, name="shareable_extracts"),
     path("import/", views.import_feedback, name="voice_import"),
-    path("compliments/<int:pk>/change/", views.compliment_change, name="compliment_change"),
 ]
 for kind, singular in KINDS:
     urlpatterns += [
         path(f"{kind}/", views.voice_list, {"kind": kind}, name=kind),
         path(f"{kind}/new/", views.voice_record, {"kind": kind}, name=f"{singular}_new"),
         path(f"{kind}/<int:pk>/", views.voice_detail, {"kind": kind}, name=f"{singular}_detail"),
+        path(f"{kind}/<int:pk>/change/", views.voice_change, {"kind": kind}, name=f"{singular}_change"),
     ]

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from feedback.complaints import import_jobs as complaint_import_jobs
 from feedback.complaints import imports as complaint_imports
@@ -16,6 +18,7 @@ from feedback.models import STANDARD_QUESTIONS
 from feedback.voice import filters, forms, import_jobs, imports, selectors, services
 from feedback.voice.permissions import can_list_voice, can_record_voice
 from pqa import audit, jobs
+from pqa.conflicts import keep_refused_version
 from pqa.exports import FORMATS, Column, export_response
 from pqa.versioning import ConcurrentEditError
 
@@ -166,7 +169,13 @@ def voice_detail(request, kind: str, pk: int):
         if kind == "responses"
         else []
     )
-    context = {"kind": spec, "record": record, "answers": answers, "can_change": can_record_voice(request.user)}
+    context = {
+        "kind": spec,
+        "record": record,
+        "answers": answers,
+        "can_change": can_record_voice(request.user),
+        "change_url_name": f"feedback:{spec.singular}_change",
+    }
     return render(request, "feedback/voice/detail.html", context)
 
 
@@ -179,27 +188,46 @@ def voice_record(request, kind: str):
     return render(request, "feedback/voice/form.html", {"kind": spec, "form": form})
 
 
-def compliment_change(request, pk: int):
-    """Change a compliment; refused, with what was typed kept, when someone else saved it
-    after this person opened it (its version)."""
-    if not can_record_voice(request.user):
-        raise Http404("No such page")
-    compliment = selectors.compliment_get_for_user(user=request.user, pk=pk)
-    form = forms.ComplimentChangeForm(request.POST or None, instance=compliment)
+# Each kind's change page: its form and its update service (which checks the version).
+CHANGES = {
+    "compliments": (forms.ComplimentChangeForm, services.compliment_update),
+    "responses": (forms.ResponseChangeForm, services.feedback_response_update),
+    "advocacy": (forms.ReferralChangeForm, services.advocacy_referral_update),
+}
+
+
+@require_http_methods(["GET", "POST"])
+def voice_change(request, kind: str, pk: int):
+    """Change a compliment, response or referral from the version the person opened: if someone
+    else saved it meanwhile, nothing is overwritten, and what they typed stays in the form
+    (kept on their kept-texts page too); saving again puts theirs over the saved one."""
+    spec = _kind(request.user, kind, record=True)
+    record = spec.get(user=request.user, pk=pk)
+    form_class, update = CHANGES[kind]
+    form = form_class(request.POST or None, instance=record)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        fields = {name: value for name, value in form.cleaned_data.items() if name != "version"}
         try:
-            services.compliment_update(
+            update(
                 actor=request.user,
-                compliment=compliment,
                 expected_version=form.cleaned_data["version"],
-                **fields,
+                **{spec.singular: record},
+                **form.changes(),
             )
         except ConcurrentEditError as error:
-            form.add_error(None, str(error))
+            keep_refused_version(request, record, based_on_version=form.cleaned_data["version"] or 0, error=error)
+            data = request.POST.copy()
+            data["version"] = str(error.current_version)  # saving again now keeps what was typed
+            form = form_class(data, instance=spec.get(user=request.user, pk=pk))
+            form.is_valid()
+            form.add_error(None, f"{error} What you typed is below: save again to keep it.")
+            status = 409
         else:
-            return redirect("feedback:compliment_detail", pk=compliment.pk)
-    return render(request, "feedback/voice/form.html", {"kind": KINDS["compliments"], "form": form, "change": True})
+            messages.success(request, f"{spec.singular.capitalize()} {record.reference} saved.")
+            return redirect(spec.detail_url_name, pk=record.pk)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "feedback/voice/form.html", {"kind": spec, "form": form, "change": True}, status=status)
 
 
 def shareable_extracts(request):

@@ -129,3 +129,23 @@ def give_code(page, user) -> None:
     expect(field).to_be_visible()
     field.fill(next_unused_code(device))
     page.get_by_role("button", name="Continue").click()
+
+
+def open_menu_entry(page, name: str) -> None:
+    """Follow an entry of the header's menu as a person does: open the Menu on a narrow screen,
+    and the entry's group where the menu is folded into groups, then the entry itself."""
+    from playwright.sync_api import expect
+
+    navigation = page.get_by_role("navigation", name="Menu")
+    toggle = page.locator(".govuk-js-service-navigation-toggle")
+    if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    # An entry, not a group's own link (shown instead of its button without JavaScript).
+    link = navigation.locator("li:not(.pqa-nav-group)").get_by_role("link", name=name, exact=True)
+    if not link.is_visible():
+        group = navigation.locator(".pqa-nav-group").filter(
+            has=page.get_by_role("link", name=name, exact=True, include_hidden=True)
+        )
+        group.locator(".pqa-nav-group__toggle").click()
+    expect(link).to_be_visible()
+    link.click()

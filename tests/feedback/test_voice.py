@@ -383,7 +383,7 @@ def test_a_change_saved_from_an_old_version_is_refused_on_the_page_and_keeps_wha
     first = client_for(practice_hub).post(url, form)
     assert first.status_code == 302
     second = client_for(make_user(Role.CUSTOMER_RELATIONS)).post(url, {**form, "themes": "reliable"})
-    assert second.status_code == 200
+    assert second.status_code == 409
     assert "saved this record after you opened it" in second.text
     assert 'value="reliable"' in second.text
     compliment.refresh_from_db()

@@ -84,58 +84,50 @@ def test_the_core_templates_name_no_app_url():
 
 # --- Menus and homes per role -----------------------------------------------------------------
 
+# Each role's menu as the header shows it: an entry's label, or a group (label, its entries).
+# Flat while a role has MENU_TOP_LEVEL entries or fewer; else folded into the apps' groups.
+EVALUATIONS, MODERATION, RECOMMENDATIONS, FEEDBACK, REPORTS = (
+    "Evaluations",
+    "Moderation",
+    "Recommendations",
+    "Feedback",
+    "Reports",
+)
+ALL_REPORTS = (REPORTS, ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures"])
 MENUS = {
     Role.EVALUATOR: ["My evaluations", "My actions", "Evaluations", "Two-factor authentication"],
     Role.MODERATOR: [
-        "My evaluations",
-        "My actions",
-        "Moderation",
-        "Evaluations",
-        "Recommendations",
-        "Moderation consistency",
-        "Revisits",
-        "Dashboard",
-        "Grade distribution",
-        "KPI scorecard",
-        "Feedback figures",
+        (EVALUATIONS, ["My evaluations", "Evaluations", "Revisits"]),
+        (RECOMMENDATIONS, ["My actions", "Recommendations"]),
+        (MODERATION, ["Moderation", "Moderation consistency"]),
+        ALL_REPORTS,
         "Two-factor authentication",
     ],
     Role.PRACTICE_HUB: [
         "Overview",
-        "My evaluations",
-        "My actions",
-        "Moderation",
-        "Evaluations",
-        "Safeguarding concerns",
-        "Recommendations",
-        "Cycles",
-        "Moderation consistency",
-        "Import",
-        "Revisits",
-        "Complaints due",
-        "Complaints",
-        "Compliments",
-        "Child and family feedback",
-        "Advocacy referrals",
-        "Import feedback",
-        "Dashboard",
-        "Grade distribution",
-        "KPI scorecard",
-        "Feedback figures",
+        (EVALUATIONS, ["My evaluations", "Evaluations", "Safeguarding concerns", "Cycles", "Import", "Revisits"]),
+        (RECOMMENDATIONS, ["My actions", "Recommendations"]),
+        (MODERATION, ["Moderation", "Moderation consistency"]),
+        (
+            FEEDBACK,
+            [
+                "Complaints due",
+                "Complaints",
+                "Compliments",
+                "Child and family feedback",
+                "Advocacy referrals",
+                "Import feedback",
+            ],
+        ),
+        ALL_REPORTS,
         "Two-factor authentication",
     ],
     Role.TEAM_MANAGER: [
         "Your team",
-        "My evaluations",
-        "My actions",
-        "Evaluations",
-        "Safeguarding concerns",
-        "Recommendations",
-        "Complaints",
-        "Compliments",
-        "Child and family feedback",
-        "Advocacy referrals",
-        "Dashboard",
+        (EVALUATIONS, ["My evaluations", "Evaluations", "Safeguarding concerns"]),
+        (RECOMMENDATIONS, ["My actions", "Recommendations"]),
+        (FEEDBACK, ["Complaints", "Compliments", "Child and family feedback", "Advocacy referrals"]),
+        "Dashboard",  # the only report a team manager has: a group of one is its entry
         "Two-factor authentication",
     ],
     Role.CUSTOMER_RELATIONS: [
@@ -148,38 +140,46 @@ MENUS = {
         "Two-factor authentication",
     ],
     Role.LEADER: [
-        "My actions",
-        "Evaluations",
-        "Recommendations",
+        (RECOMMENDATIONS, ["My actions", "Recommendations"]),
+        (EVALUATIONS, ["Evaluations", "Revisits"]),
         "Moderation consistency",
-        "Revisits",
-        "Dashboard",
-        "Grade distribution",
-        "KPI scorecard",
-        "Feedback figures",
+        ALL_REPORTS,
         "Two-factor authentication",
     ],
     Role.ADMINISTRATOR: [
-        "Evaluations",
+        (EVALUATIONS, ["Evaluations", "Cycles", "Import", "Revisits"]),
         "Recommendations",
-        "Cycles",
         "Moderation consistency",
-        "Import",
-        "Revisits",
-        "Complaints due",
-        "Complaints",
-        "Compliments",
-        "Child and family feedback",
-        "Advocacy referrals",
-        "Import feedback",
-        "Dashboard",
-        "Grade distribution",
-        "KPI scorecard",
-        "Feedback figures",
+        (
+            FEEDBACK,
+            [
+                "Complaints due",
+                "Complaints",
+                "Compliments",
+                "Child and family feedback",
+                "Advocacy referrals",
+                "Import feedback",
+            ],
+        ),
+        ALL_REPORTS,
         "Admin",
         "Two-factor authentication",
     ],
 }
+
+
+def shown(navigation) -> list:
+    """The menu as the header shows it, in MENUS' terms."""
+    return [
+        (item["label"], [entry["label"] for entry in item["entries"]]) if item["entries"] else item["label"]
+        for item in navigation
+    ]
+
+
+def every_entry(menu) -> list[str]:
+    return [label for item in menu for label in ([item] if isinstance(item, str) else item[1])]
+
+
 HOMES = {
     Role.EVALUATOR: "/evaluations/mine/",
     Role.MODERATOR: "/evaluations/moderation/",  # their queue
@@ -200,9 +200,61 @@ def test_each_role_sees_the_menu_its_apps_registered_for_it(client, team, role):
     client.force_login(_person(role, team))
     response = client.get(reverse("two_factor_setup"))
     navigation = response.context["navigation"]
-    assert [item["label"] for item in navigation] == MENUS[role]
-    assert all(set(item) == {"label", "url", "active"} for item in navigation)
+    assert shown(navigation) == MENUS[role]
+    assert all(set(item) == {"label", "url", "active", "entries", "id"} for item in navigation)
     assert [item["label"] for item in navigation if item["active"]] == ["Two-factor authentication"]
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_no_role_sees_more_than_seven_items_at_the_top_of_its_menu(client, team, role):
+    client.force_login(_person(role, team))
+    navigation = client.get(reverse("two_factor_setup")).context["navigation"]
+    assert len(navigation) <= registry.MENU_TOP_LEVEL == 7
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_every_entry_of_a_role_is_still_reachable_from_its_menu_and_the_menu_page(client, team, role):
+    person = _person(role, team)
+    client.force_login(person)
+    page = client.get(reverse("two_factor_setup")).content.decode()
+    entries = registry.menu_for(person)
+    assert sorted(every_entry(MENUS[role])) == sorted(entry.label for entry in entries)
+    for entry in entries:
+        assert f'href="{entry.url}"' in page, entry.label
+        assert client.get(entry.url).status_code == 200, entry.label
+    menu_page = client.get(reverse("menu"))
+    assert menu_page.status_code == 200
+    listed = menu_page.content.decode()
+    for entry in entries:
+        assert f'href="{entry.url}">{entry.label}</a>' in listed
+    for item in client.get(reverse("two_factor_setup")).context["navigation"]:
+        if item["entries"]:
+            assert f'<h2 class="govuk-heading-m" id="{item["id"]}">{item["label"]}</h2>' in listed
+
+
+def test_a_group_is_a_disclosure_button_for_its_list_and_a_link_to_the_menu_page_without_script(client):
+    client.force_login(_person(Role.PRACTICE_HUB))
+    page = client.get(reverse("your_pqa")).content.decode()
+    assert (
+        '<button type="button" class="pqa-nav-group__toggle" aria-expanded="false" aria-controls="menu-reports" hidden>'
+        "Reports</button>"
+    ) in page
+    assert '<ul class="pqa-nav-group__list" id="menu-reports" hidden>' in page
+    assert 'href="/your-pqa/menu/#menu-reports">Reports</a>' in page
+    assert "pqa/js/menu-groups.js" in page
+
+
+def test_the_current_pages_group_is_marked_current_and_so_is_its_entry(client):
+    client.force_login(_person(Role.PRACTICE_HUB))
+    response = client.get(reverse("reporting:scorecard"))
+    navigation = response.context["navigation"]
+    assert [item["label"] for item in navigation if item["active"]] == [REPORTS]
+    [reports] = [item for item in navigation if item["active"]]
+    assert [entry["label"] for entry in reports["entries"] if entry["active"]] == ["KPI scorecard"]
+    page = response.content.decode()
+    assert 'aria-controls="menu-reports" hidden aria-current="true">Reports</button>' in page
+    assert 'href="/pqa/scorecard/" aria-current="page">KPI scorecard</a>' in page
+    assert page.count('aria-current="page"') == 1
 
 
 @pytest.mark.parametrize("role", Role.values)
@@ -217,15 +269,16 @@ def test_each_role_lands_on_its_home(client, team, role):
 def test_a_superuser_counts_as_an_administrator_for_menu_and_home(client):
     client.force_login(UserFactory(role=Role.EVALUATOR, is_superuser=True, is_staff=True))
     assert client.get(reverse("home"))["Location"] == HOMES[Role.ADMINISTRATOR]
-    labels = [item["label"] for item in client.get(reverse("your_pqa")).context["navigation"]]
-    assert labels == MENUS[Role.ADMINISTRATOR]
+    assert shown(client.get(reverse("your_pqa")).context["navigation"]) == MENUS[Role.ADMINISTRATOR]
 
 
 def test_a_page_is_marked_in_the_menu_under_its_closest_entry(client, team):
     client.force_login(_person(Role.TEAM_MANAGER, team))
     for path, label in (("/evaluations/mine/", "My evaluations"), ("/evaluations/", "Evaluations")):
         navigation = client.get(path).context["navigation"]
-        assert [item["label"] for item in navigation if item["active"]] == [label]
+        [group] = [item for item in navigation if item["active"]]
+        assert group["label"] == EVALUATIONS
+        assert [entry["label"] for entry in group["entries"] if entry["active"]] == [label]
 
 
 def test_customer_relations_land_on_the_complaints_due(client):
@@ -291,6 +344,29 @@ def test_a_menu_entry_can_be_narrowed_by_a_permission(clean_registry):
     ann, bob = UserFactory(username="ann"), UserFactory(username="bob")
     assert "Only Ann" in [entry.label for entry in clean_registry.menu_for(ann)]
     assert "Only Ann" not in [entry.label for entry in clean_registry.menu_for(bob)]
+
+
+def test_a_menu_group_must_be_named_in_words(clean_registry):
+    with pytest.raises(ImproperlyConfigured, match="in words"):
+        clean_registry.menu(label="X", url_name="healthz", roles=[Role.LEADER], order=1, group="--")
+
+
+def test_a_short_menu_stays_flat_and_a_long_one_folds_only_its_groups_of_two_or_more(clean_registry):
+    leader = UserFactory(role=Role.LEADER)
+    assert [item.label for item in clean_registry.navigation_for(UserFactory(role=Role.EVALUATOR), "/")] == [
+        "My evaluations",
+        "My actions",
+        "Evaluations",
+        "Two-factor authentication",
+    ]
+    # An entry registered without a group (as before groups) stays at the top, where its order puts it.
+    clean_registry.menu(label="Quarterly reports", url_name="healthz", roles=[Role.LEADER], order=70)
+    top = clean_registry.navigation_for(leader, "/healthz")
+    assert [(item.label, item.is_group, item.active) for item in top][-3:] == [
+        (REPORTS, True, False),
+        ("Quarterly reports", False, True),
+        ("Two-factor authentication", False, False),
+    ]
 
 
 def test_two_homes_for_one_role_are_refused_at_start_up(clean_registry):
