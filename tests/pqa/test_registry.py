@@ -98,6 +98,7 @@ MENUS = {
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
+        "Quarterly reports",
         "Two-factor authentication",
     ],
     Role.PRACTICE_HUB: [
@@ -122,6 +123,7 @@ MENUS = {
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
+        "Quarterly reports",
         "Two-factor authentication",
     ],
     Role.TEAM_MANAGER: [
@@ -157,6 +159,7 @@ MENUS = {
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
+        "Quarterly reports",
         "Two-factor authentication",
     ],
     Role.ADMINISTRATOR: [
@@ -176,6 +179,7 @@ MENUS = {
         "Grade distribution",
         "KPI scorecard",
         "Feedback figures",
+        "Quarterly reports",
         "Admin",
         "Two-factor authentication",
     ],
