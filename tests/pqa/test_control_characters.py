@@ -18,6 +18,7 @@ JSON_ENDPOINTS = {
     "reporting:feedback_json",
     "import_job_status",
     "feedback:complaints:register_json",
+    "reporting:report_status",
 }
 
 
