@@ -37,6 +37,7 @@ class ReportingConfig(AppConfig):
     def _quarterly_report(registry, roles) -> None:
         from pqa import jobs
         from pqa.reporting import services
+        from pqa.reporting.demo import report_demo_load
 
         registry.menu(label="Quarterly reports", url_name="reporting:reports", roles=roles, order=68)
         registry.json_endpoint("reporting:report_status")
@@ -46,3 +47,5 @@ class ReportingConfig(AppConfig):
             run=services.report_generate_run,
             sweep=services.reports_sweep,
         )
+        # After every app's demo data: the report counts them.
+        registry.demo_loader("quarterly report", report_demo_load, order=90)

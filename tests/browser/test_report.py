@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess  # nosec B404 - pdftoppm, a fixed command on a file the test wrote
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "report"
 QUARTER = "2025-26-Q1"
+PDFTOPPM = shutil.which("pdftoppm") or "/usr/bin/pdftoppm"  # poppler-utils
 
 
 @pytest.fixture
@@ -119,8 +121,8 @@ def test_the_practice_hub_writes_generates_follows_the_progress_bar_and_download
     assert pdf.read_bytes().startswith(b"%PDF")
     for old in ARTIFACTS.glob("report-page-*.png"):
         old.unlink()
-    subprocess.run(  # nosec B603 B607 - a fixed command
-        ["pdftoppm", "-png", "-r", "70", str(pdf), str(ARTIFACTS / "report-page")], check=True, timeout=120
+    subprocess.run(  # noqa: S603 - a fixed command on the file this test saved
+        [PDFTOPPM, "-png", "-r", "70", str(pdf), str(ARTIFACTS / "report-page")], check=True, timeout=120
     )
     assert sorted(ARTIFACTS.glob("report-page-*.png")), "pdftoppm made no page"
 
