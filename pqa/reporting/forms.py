@@ -23,6 +23,7 @@ NARRATIVE = {
         "In your words; choose their own words from the shareable extracts below. No names.",
     ),
 }
+NO_EXTRACTS = "The quarter has no shareable extracts to choose from: no extract can be quoted."
 KINDS = {"compliment": "Compliment", "response": "Child and family feedback"}
 
 
@@ -84,6 +85,14 @@ class NarrativeForm(forms.Form):
             Field("version"),
             Field("resolves_conflict"),
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.fields["extract_keys"].choices and "extract_keys" in self._errors:
+            # No checkboxes on the page to point at: said once, at the top.
+            del self._errors["extract_keys"]
+            self.add_error(None, NO_EXTRACTS)
+        return cleaned
 
     def narrative(self) -> dict[str, str]:
         return {name: self.cleaned_data[name] for name in NARRATIVE}

@@ -108,8 +108,9 @@ def report_page(request, quarter: Quarter):
                 form.add_error(None, _conflict_message(error))
                 status = 409
             except ValidationError as refusal:
+                shown = {name for name in form.fields if name != "extract_keys" or extracts}
                 for name, texts in refusal.message_dict.items():
-                    form.add_error(name if name in form.fields else None, texts)
+                    form.add_error(name if name in shown else None, texts)
                 status = 400
             else:
                 settle_kept_version(request, report, form.cleaned_data["resolves_conflict"])
