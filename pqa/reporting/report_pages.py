@@ -81,7 +81,7 @@ def report_page(request, quarter: Quarter):
     can_write = can_write_reports(request.user)
     if request.method == "POST" and not can_write:
         raise Http404("No such page")
-    report = selectors.report_for_quarter(quarter, with_files=request.method == "GET")
+    report = selectors.report_for_quarter(quarter, with_html=request.method == "GET")
     extracts = shareable_extracts(quarter) if can_write else []
     form, errors, status = None, False, 200
     if request.method == "POST":
@@ -98,7 +98,7 @@ def report_page(request, quarter: Quarter):
                     actor=request.user,
                 )
             except ConcurrentEditError as error:
-                report = selectors.report_for_quarter(quarter, with_files=True)
+                report = selectors.report_for_quarter(quarter, with_html=True)
                 kept = keep_refused_version(request, report, based_on_version=form.cleaned_data["version"], error=error)
                 data = request.POST.copy()
                 data["version"] = str(error.current_version)  # saving again now keeps this version
@@ -115,7 +115,7 @@ def report_page(request, quarter: Quarter):
             else:
                 settle_kept_version(request, report, form.cleaned_data["resolves_conflict"])
                 return _after_save(request, quarter, generate=request.POST.get("action") == "generate")
-        report = report if status == 409 else selectors.report_for_quarter(quarter, with_files=True)
+        report = report if status == 409 else selectors.report_for_quarter(quarter, with_html=True)
         errors = True
     elif can_write:
         form = NarrativeForm(initial=_initial(report), extracts=extracts)

@@ -26,11 +26,12 @@ def report_file_name(quarter: Quarter | str, fmt: str) -> str:
     return f"pqa-report-{quarter}.{fmt}"
 
 
-def report_for_quarter(quarter: Quarter, *, with_files: bool = False) -> QuarterlyReport | None:
+def report_for_quarter(quarter: Quarter, *, with_html: bool = False) -> QuarterlyReport | None:
+    """The quarter's report, without its files (the PDF and the workbook are read only to be
+    downloaded); with the HTML when the page shows the web version."""
     reports = QuarterlyReport.objects.select_related("generated_by", "requested_by")
-    if not with_files:
-        reports = reports.defer(*FILE_FIELDS)
-    return reports.filter(quarter=str(quarter)).first()
+    deferred = [fmt for fmt in FILE_FIELDS if not (with_html and fmt == "html")]
+    return reports.defer(*deferred).filter(quarter=str(quarter)).first()
 
 
 def report_file(quarter: Quarter, fmt: str) -> bytes | None:
@@ -113,6 +114,9 @@ def report_status(quarter: Quarter, report: QuarterlyReport | None) -> dict:
 
 
 _BODY = re.compile(r"<body[^>]*>(.*)</body>", re.S | re.I)
+# The document's own print styles (for WeasyPrint) are not the page's: the page has PQA's
+# stylesheet, and its Content Security Policy refuses inline styles anyway.
+_STYLE = re.compile(r"<style[^>]*>.*?</style>", re.S | re.I)
 
 
 def web_version(report: QuarterlyReport | None) -> str:
@@ -122,4 +126,4 @@ def web_version(report: QuarterlyReport | None) -> str:
         return ""
     html = bytes(report.html).decode("utf-8", errors="replace")
     match = _BODY.search(html)
-    return match.group(1).strip() if match else ""
+    return _STYLE.sub("", match.group(1)).strip() if match else ""

@@ -242,3 +242,17 @@ def test_the_admin_shows_a_report_and_its_history_read_only(client, practice_hub
     history = admin.get(reverse("admin:reporting_quarterlyreport_history", args=[report.pk])).content.decode()
     assert str(practice_hub) in history
     assert admin.get(reverse("admin:reporting_quarterlyreport_add")).status_code == 403
+
+
+def test_the_web_version_is_the_body_of_the_stored_html_without_its_print_styles(client_for, leader):
+    QuarterlyReport.objects.create(
+        quarter=QUARTER,
+        state="ready",
+        generation=1,
+        html=b"<!DOCTYPE html><html><head><style>h1{color:red}</style></head>"
+        b"<body><style>@page{size:A4}</style><h1>Figures</h1><p>85.5%</p></body></html>",
+    )
+    page = client_for(leader).get(PAGE).content.decode()
+    web = page[page.index('id="report-web-version"') :]
+    assert "<h1>Figures</h1><p>85.5%</p>" in web
+    assert "<style" not in page
