@@ -430,7 +430,7 @@ def import_job_status(job: ImportJob) -> dict[str, object]:
         "rows_checked": job.rows_checked,
         "rows_written": job.rows_written,
     }
-    if not job.finished:
+    if job.state in (State.CHECKING, State.WRITING):  # a queued job has reported nothing yet
         status.update(job_progress(IMPORT, job.pk))
     total = status["rows_total"] or 0
     steps = total if job.dry_run else 2 * total
