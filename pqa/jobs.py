@@ -1,4 +1,17 @@
-"""Imports in the background: a kit every app's import plugs into with a few lines.
+"""Work in the background: imports, and any other kind of job (a quarterly report's
+generation), with the same guarantees. The kit first, then the imports built on it.
+
+Any kind of job: a model row is the job (its state, when it was queued and started); the
+kind registers how to run one row and how to sweep its rows (`register_job_kind`), and
+`job_start(kind, pk)` runs it in-process without a broker or enqueues its task when the
+caller's transaction commits. `job_claim` moves a row from queued to running once, whoever
+asks twice; `JobProgress` keeps a running job's progress in the cache; `jobs_sweep` (beat,
+every minute) sweeps every kind; `sweep_rows` is the usual sweep of one kind.
+
+    # myapp/apps.py, in ready()
+    jobs.register_job_kind("report", task="myapp.tasks.run_report", run=run_one, sweep=sweep)
+
+Imports in the background: a kit every app's import plugs into with a few lines.
 
 A web request only stores the uploaded file as an `ImportJob` and hands it to a Celery
 worker; the person follows its progress (rows checked, rows written) on the job's page,
@@ -31,7 +44,7 @@ import datetime as dt
 import logging
 import resource
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -105,13 +118,154 @@ def get_importer(name: str) -> Importer:
         raise ImproperlyConfigured(f"No importer named '{name}' is registered") from None
 
 
-# --- Starting and running ------------------------------------------------------------------
+# --- Any kind of job --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobKind:
+    """A kind of background work. `task` is the name of the Celery task that runs one job (it
+    takes the job's pk); `run(pk)` runs a queued job to its end (claiming it first, so a second
+    call does nothing) and is what that task calls; `sweep(now) -> int` is the kind's safety net."""
+
+    name: str
+    task: str
+    run: Callable[[int], object]
+    sweep: Callable[[dt.datetime], int]
+
+
+_kinds: dict[str, JobKind] = {}
+
+
+def register_job_kind(
+    name: str, *, task: str, run: Callable[[int], object], sweep: Callable[[dt.datetime], int]
+) -> None:
+    """Called from an app's ready(). The same registration twice is harmless; another one
+    under a name already taken is a mistake."""
+    new = JobKind(name=name, task=task, run=run, sweep=sweep)
+    current = _kinds.get(name)
+    if current is not None and current != new:
+        raise ImproperlyConfigured(f"A job kind named '{name}' is already registered")
+    _kinds[name] = new
+
+
+def get_job_kind(name: str) -> JobKind:
+    try:
+        return _kinds[name]
+    except KeyError:
+        raise ImproperlyConfigured(f"No job kind named '{name}' is registered") from None
 
 
 def _eager() -> bool:
     from pqa.celery import app
 
     return bool(app.conf.task_always_eager)
+
+
+def job_start(kind: str, pk: int) -> None:
+    """Run the queued job `pk` of `kind`: at once in-process without a broker, otherwise through
+    a worker once the caller's transaction commits. Never fails because the broker is down (the
+    sweep runs the job later)."""
+    job_kind = get_job_kind(kind)  # registered, or ImproperlyConfigured now rather than in the worker
+    if _eager():
+        job_kind.run(pk)
+    else:
+        transaction.on_commit(lambda: _enqueue_task(job_kind, pk))
+
+
+def _enqueue_task(job_kind: JobKind, pk: int) -> None:
+    from pqa.celery import app
+
+    try:
+        app.send_task(job_kind.task, args=[pk], retry=False)
+    except Exception:  # noqa: BLE001 - any broker failure: the sweep runs the job later
+        logger.warning("Could not enqueue %s job %s; the sweep will run it", job_kind.name, pk, exc_info=True)
+
+
+def job_claim(queryset, pk: int, *, queued: str, running: str, **values) -> bool:
+    """Move the row `pk` from the `queued` state to `running` (setting `values` too), once: of
+    two runs of one job (a task delivered twice, the sweep beside a late task) only the first
+    gets True; the other must do nothing."""
+    return queryset.filter(pk=pk, state=queued).update(state=running, **values) == 1
+
+
+def sweep_rows(
+    queryset,
+    *,
+    now: dt.datetime,
+    queued: str,
+    running: Iterable[str],
+    queued_at: str,
+    started_at: str,
+    stale_after: dt.timedelta,
+    stale_values: Mapping[str, object],
+    run: Callable[[int], object],
+) -> int:
+    """The usual sweep of one kind's rows: a job queued for longer than QUEUED_GRACE (its task
+    was never enqueued, or lost) is run now; a job running for longer than `stale_after` (its
+    worker died) gets `stale_values` (its failed state and a message). Returns how many it ran
+    or ended."""
+    running = list(running)
+    handled = 0
+    stale = queryset.filter(state__in=running, **{f"{started_at}__lt": now - stale_after})
+    for pk in list(stale.values_list("pk", flat=True)):
+        handled += queryset.filter(pk=pk, state__in=running).update(**stale_values)
+    waiting = queryset.filter(state=queued, **{f"{queued_at}__lt": now - QUEUED_GRACE}).order_by(queued_at)
+    for pk in list(waiting.values_list("pk", flat=True)):
+        handled += run(pk) is not None
+    return handled
+
+
+def jobs_sweep(*, now: dt.datetime | None = None) -> int:
+    """Every kind's sweep (beat runs it every minute). Returns how many jobs were run or ended."""
+    now = now or timezone.now()
+    return sum(kind.sweep(now) for kind in list(_kinds.values()))
+
+
+class JobProgress:
+    """A running job's progress, kept in the cache (Redis, shared with the web) since a job's own
+    transaction may hide its writes from other connections until it commits. Written at most
+    every PROGRESS_SECONDS unless `force`; a failure of the cache never stops the job."""
+
+    def __init__(self, kind: str, pk: int, *, keep_for: dt.timedelta = dt.timedelta(hours=2)):
+        self.key = progress_cache_key(kind, pk)
+        self.keep_for = keep_for
+        self.last = 0.0
+
+    def write(self, values: Mapping[str, object], *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self.last < PROGRESS_SECONDS:
+            return
+        self.last = now
+        try:
+            cache.set(self.key, dict(values), timeout=int(self.keep_for.total_seconds()))
+        except Exception:  # noqa: BLE001 - progress is a courtesy; the job goes on without it
+            logger.warning("Could not record the progress of %s", self.key)
+
+
+def progress_cache_key(kind: str, pk: int) -> str:
+    return f"pqa:job:{kind}:{pk}"
+
+
+def job_progress(kind: str, pk: int) -> dict:
+    """What a running job last reported ({} when nothing, or without the cache)."""
+    try:
+        return dict(cache.get(progress_cache_key(kind, pk)) or {})
+    except Exception:  # noqa: BLE001 - without the cache, the page shows the state alone
+        logger.warning("Could not read the progress of %s job %s", kind, pk)
+        return {}
+
+
+def job_progress_clear(kind: str, pk: int) -> None:
+    try:
+        cache.delete(progress_cache_key(kind, pk))
+    except Exception:  # noqa: BLE001 - it expires by itself
+        logger.warning("Could not clear the progress of %s job %s", kind, pk)
+
+
+# --- Imports ----------------------------------------------------------------------------------
+
+
+# --- Starting and running ------------------------------------------------------------------
 
 
 def import_job_start(
@@ -139,59 +293,35 @@ def import_job_start(
     )
     job.full_clean()
     job.save()
+    job_start(IMPORT, job.pk)
     if _eager():
-        import_job_run(job_id=job.pk)
         job.refresh_from_db()
-    else:
-        transaction.on_commit(lambda: _enqueue(job.pk))
     return job
 
 
-def _enqueue(job_id: int) -> None:
-    from pqa.tasks import run_import_job
-
-    try:
-        run_import_job.apply_async(args=[job_id], retry=False)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweep runs the job later
-        logger.warning("Could not enqueue import job %s; the sweep will run it", job_id, exc_info=True)
+IMPORT = "import"  # the kind of job (pqa.jobs) an import is
 
 
-def _cache_key(job_id: int) -> str:
-    return f"pqa:import-job:{job_id}"
-
-
-class _Progress:
+class _Progress(JobProgress):
     """The importer's progress callback: counts to the cache, at most every PROGRESS_SECONDS."""
 
     def __init__(self, job_id: int):
-        self.job_id = job_id
+        super().__init__(IMPORT, job_id, keep_for=STALE_AFTER)
         self.counts = {"rows_checked": 0, "rows_written": 0, "rows_total": 0}
-        self.last = 0.0
 
     def __call__(self, *, checked: int, written: int, total: int) -> None:
         self.counts = {"rows_checked": checked, "rows_written": written, "rows_total": total}
-        now = time.monotonic()
-        if now - self.last < PROGRESS_SECONDS and written < total:
-            return
-        self.last = now
         state = State.WRITING if written else State.CHECKING
-        try:
-            cache.set(_cache_key(self.job_id), {**self.counts, "state": state.value}, timeout=STALE_AFTER.seconds)
-        except Exception:  # noqa: BLE001 - progress is a courtesy; the import goes on without it
-            logger.warning("Could not record the progress of import job %s", self.job_id)
+        self.write({**self.counts, "state": state.value}, force=written >= total)
 
 
 def import_job_run(*, job_id: int) -> ImportJob | None:
     """Run a queued job to its end. Returns None when it was not queued (already claimed by
     another run, or finished). Whatever the importer raises, the job ends `failed` with a
     message a person can act on, and nothing it wrote is kept (its transaction rolled back)."""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().filter(pk=job_id, state=State.QUEUED).first()
-        if job is None:
-            return None
-        job.state = State.CHECKING
-        job.started_at = timezone.now()
-        job.save(update_fields=["state", "started_at"])
+    if not job_claim(ImportJob.objects, job_id, queued=State.QUEUED, running=State.CHECKING, started_at=timezone.now()):
+        return None
+    job = ImportJob.objects.get(pk=job_id)
     progress = _Progress(job.pk)
     try:
         outcome = get_importer(job.importer).run(
@@ -224,7 +354,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
     job.finished_at = timezone.now()
     job.data = b""  # the file is not kept once it has been read: the records are
     job.save()
-    cache.delete(_cache_key(job.pk))
+    job_progress_clear(IMPORT, job.pk)
     logger.info(
         "Import job %s (%s) %s: %s rows checked, %s written in %.1f s; process peak memory %.0f MB",
         job.pk,
@@ -245,20 +375,31 @@ def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
     than KEEP_FINISHED ago is deleted. Returns how many jobs it ran or ended."""
     now = now or timezone.now()
     ImportJob.objects.filter(state__in=ImportJob.FINISHED_STATES, finished_at__lt=now - KEEP_FINISHED).delete()
-    handled = 0
-    stale = ImportJob.objects.filter(state__in=[State.CHECKING, State.WRITING], started_at__lt=now - STALE_AFTER)
-    for job_id in list(stale.values_list("pk", flat=True)):
-        handled += ImportJob.objects.filter(pk=job_id, state__in=[State.CHECKING, State.WRITING]).update(
-            state=State.FAILED,
-            finished_at=now,
-            data=b"",
-            error="The import stopped before it finished (the server running it stopped): nothing was imported. "
+    return sweep_rows(
+        ImportJob.objects,
+        now=now,
+        queued=State.QUEUED,
+        running=[State.CHECKING, State.WRITING],
+        queued_at="created_at",
+        started_at="started_at",
+        stale_after=STALE_AFTER,
+        stale_values={
+            "state": State.FAILED,
+            "finished_at": now,
+            "data": b"",
+            "error": "The import stopped before it finished (the server running it stopped): nothing was imported. "
             "Upload the file again.",
-        )
-    queued = ImportJob.objects.filter(state=State.QUEUED, created_at__lt=now - QUEUED_GRACE).order_by("created_at")
-    for job_id in list(queued.values_list("pk", flat=True)):
-        handled += import_job_run(job_id=job_id) is not None
-    return handled
+        },
+        run=lambda job_id: import_job_run(job_id=job_id),
+    )
+
+
+register_job_kind(
+    IMPORT,
+    task="pqa.tasks.run_import_job",
+    run=lambda job_id: import_job_run(job_id=job_id),
+    sweep=lambda now: import_jobs_sweep(now=now),
+)
 
 
 # --- Reading -------------------------------------------------------------------------------
@@ -289,11 +430,8 @@ def import_job_status(job: ImportJob) -> dict[str, object]:
         "rows_checked": job.rows_checked,
         "rows_written": job.rows_written,
     }
-    if not job.finished:
-        try:
-            status.update(cache.get(_cache_key(job.pk)) or {})
-        except Exception:  # noqa: BLE001 - without the cache, the page shows the state alone
-            logger.warning("Could not read the progress of import job %s", job.pk)
+    if job.state in (State.CHECKING, State.WRITING):  # a queued job has reported nothing yet
+        status.update(job_progress(IMPORT, job.pk))
     total = status["rows_total"] or 0
     steps = total if job.dry_run else 2 * total
     done = status["rows_checked"] + (0 if job.dry_run else status["rows_written"])
@@ -310,6 +448,16 @@ def import_job_status(job: ImportJob) -> dict[str, object]:
 
 
 __all__ = [
+    "JobKind",
+    "JobProgress",
+    "get_job_kind",
+    "job_claim",
+    "job_progress",
+    "job_progress_clear",
+    "job_start",
+    "jobs_sweep",
+    "register_job_kind",
+    "sweep_rows",
     "Importer",
     "Outcome",
     "get_importer",

@@ -278,8 +278,9 @@ CELERY_BEAT_SCHEDULE = {
         # Seconds between sweeps; the broker-outage test shortens it to prove delivery quickly.
         "schedule": float(os.environ.get("PQA_OUTBOX_SWEEP_SECONDS", "60")),
     },
-    # Safety net for background imports (pqa.jobs): a job whose task was never enqueued runs.
-    "sweep-import-jobs": {"task": "pqa.tasks.sweep_import_jobs", "schedule": 60.0},
+    # Safety net for background jobs (pqa.jobs: imports, reports): a job whose task was never
+    # enqueued runs; one whose worker died is marked failed.
+    "sweep-background-jobs": {"task": "pqa.tasks.sweep_jobs", "schedule": 60.0},
     # Expired sessions and old sign-in records (pqa.services.housekeeping_run), at a quiet hour.
     "housekeeping": {"task": "pqa.tasks.housekeeping", "schedule": crontab(hour=3, minute=17)},
     # The recommendations register's daily reminders (shared contract recommendations.md),

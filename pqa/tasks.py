@@ -30,8 +30,18 @@ def run_import_job(job_id: int) -> str | None:
     return job.state if job else None
 
 
-@shared_task(name="pqa.tasks.sweep_import_jobs")
-def sweep_import_jobs() -> int:
+@shared_task(name="pqa.tasks.sweep_jobs")
+def sweep_jobs() -> int:
+    """Every kind of background job's safety net (pqa.jobs): imports, reports..."""
     from pqa import jobs
 
-    return jobs.import_jobs_sweep()
+    return jobs.jobs_sweep()
+
+
+@shared_task(name="pqa.tasks.sweep_import_jobs")
+def sweep_import_jobs() -> int:
+    """The sweep's former name, kept for a beat schedule saved in the database before it
+    swept every kind: it sweeps every kind too (running twice is harmless: a job is claimed once)."""
+    from pqa import jobs
+
+    return jobs.jobs_sweep()

@@ -23,3 +23,13 @@ def forced_service_area(user) -> str | None:
     if can_see_reports(user) or not is_team_manager(user) or user.team is None:
         return None
     return user.team.service_area.name
+
+
+# The quarterly report: the Practice Hub writes its narrative and generates it (administrators
+# too, as for every Practice Hub page); everyone who reads the reports reads it (leaders take
+# it to the Board).
+REPORT_WRITE_ROLES = frozenset({Role.PRACTICE_HUB, Role.ADMINISTRATOR})
+
+
+def can_write_reports(user) -> bool:
+    return has_role(user, REPORT_WRITE_ROLES)

@@ -1,6 +1,22 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from pqa.reporting import dashboard, feedback, scorecard, views
+from pqa.quarters import Quarter
+from pqa.reporting import dashboard, feedback, report_pages, scorecard, views
+
+
+class QuarterConverter:
+    """A quarter in a URL (`2025-26-Q1`): one PQA accepts (pqa.quarters), or the URL is a 404."""
+
+    regex = r"[0-9]{4}-[0-9]{2}-Q[1-4]"
+
+    def to_python(self, value: str) -> Quarter:
+        return Quarter.parse(value)  # QuarterError is a ValueError: no match, so a 404
+
+    def to_url(self, value) -> str:
+        return str(value)
+
+
+register_converter(QuarterConverter, "quarter")
 
 app_name = "reporting"
 
@@ -18,4 +34,13 @@ urlpatterns = [
 urlpatterns += [
     path("feedback.json", feedback.feedback_json, name="feedback_json"),
     path("feedback/", feedback.feedback_page, name="feedback"),
+]
+
+# The quarterly report: stored, generated in the background, downloaded (pqa/reporting/report_pages.py)
+urlpatterns += [
+    path("reports/", report_pages.report_list, name="reports"),
+    path("reports/<quarter:quarter>/", report_pages.report_page, name="report"),
+    path("reports/<quarter:quarter>/status.json", report_pages.report_status, name="report_status"),
+    path("reports/<quarter:quarter>/compare/", report_pages.report_conflicts, name="report_conflicts"),
+    path("reports/<quarter:quarter>/<slug:fmt>/", report_pages.report_download, name="report_download"),
 ]

@@ -18,6 +18,7 @@ JSON_ENDPOINTS = {
     "reporting:feedback_json",
     "import_job_status",
     "feedback:complaints:register_json",
+    "reporting:report_status",
 }
 # The BI feed asks for its bearer token before it reads anything: without one, a 401 (with a
 # token, a control character in ?page is a 400: tests/pqa/test_feed.py).

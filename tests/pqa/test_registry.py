@@ -93,7 +93,7 @@ EVALUATIONS, MODERATION, RECOMMENDATIONS, FEEDBACK, REPORTS = (
     "Feedback",
     "Reports",
 )
-ALL_REPORTS = (REPORTS, ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures"])
+ALL_REPORTS = (REPORTS, ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures", "Quarterly reports"])
 MENUS = {
     Role.EVALUATOR: ["My evaluations", "My actions", "Evaluations", "Two-factor authentication"],
     Role.MODERATOR: [
