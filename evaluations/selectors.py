@@ -207,34 +207,132 @@ def agreement_rate(*, agreed: int, moderated: int) -> float | None:
     return round(agreed / moderated, 4) if moderated else None
 
 
-def moderation_by_pillar(evaluations: QuerySet[Evaluation]) -> dict[str, dict]:
-    """Confirmed moderations of these evaluations, per pillar: moderated, agreed, raised,
-    lowered and the agreement rate. One query."""
+def _by_pillar(rows) -> dict[str, dict]:
+    """(pillar, outcome, count) rows as the moderation's figures per pillar."""
     result = {
         pillar: {"moderated": 0, **dict.fromkeys(Moderation.Outcome.values, 0), "agreement_rate": None}
         for pillar in Pillar.values
     }
-    rows = (
-        ModeratedPillarGrade.objects.filter(
-            moderation__state=Moderation.State.CONFIRMED,
-            moderation__evaluation__in=evaluations.values("pk"),
-            outcome__in=Moderation.Outcome.values,
-        )
-        .values("pillar", "outcome")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    for row in rows:
-        result[row["pillar"]][row["outcome"]] = row["count"]
-        result[row["pillar"]]["moderated"] += row["count"]
+    for pillar, outcome, count in rows:
+        if pillar in result and outcome in Moderation.Outcome.values:
+            result[pillar][outcome] += count
+            result[pillar]["moderated"] += count
     for figures in result.values():
         figures["agreement_rate"] = agreement_rate(agreed=figures["agreed"], moderated=figures["moderated"])
     return result
 
 
+# What decides an evaluation's place in every count: the counts are grouped by these columns
+# (a few dozen combinations) and summed here, rather than the database testing some thirty
+# conditions on every row. The grade that stands is worked out per group, by the rule of
+# Evaluation.final_grade and final_grade_is.
+_GROUPED = ("status", "overall_grade", "moderation__state", "moderation__moderated_grade", "moderation__outcome")
+
+
+def _empty_counts(questions: dict[str, tuple[str, ...]]) -> dict:
+    return {
+        "completed": 0,
+        "not_returned": 0,
+        "still_out": 0,
+        "moderated": 0,
+        "safeguarding": 0,
+        "evaluator": _zeroes(Grade),
+        "final": _zeroes(Grade),
+        "moderation": _zeroes(Moderation.Outcome),
+        **{question: dict.fromkeys(answers, 0) for question, answers in questions.items()},
+    }
+
+
+def _evaluation_counts(
+    evaluations: QuerySet[Evaluation],
+    *,
+    by: str | None,
+    questions: dict[str, tuple[str, ...]],
+    safeguarding: bool = False,
+) -> dict:
+    """One query: per value of `by` (or for all, under None), how many evaluations were
+    returned, not returned and still out; of the returned ones, the evaluator's and the final
+    grades, the confirmed moderations and their outcomes, and the answers to `questions`
+    ({field: answers}); with `safeguarding`, how many raised an immediate concern."""
+    counts = {"n": Count("pk")}
+    for question, answers in questions.items():
+        for answer in answers:
+            counts[f"{question}__{answer}"] = Count("pk", filter=Q(**{question: answer}))
+    if safeguarding:
+        counts["safeguarding"] = Count("pk", filter=Q(safeguarding_concern=True))
+    columns = (by, *_GROUPED) if by else _GROUPED
+    result: dict = {}
+    confirmed = Moderation.State.CONFIRMED
+    for row in evaluations.values(*columns).annotate(**counts).order_by():
+        figures = result.get(row[by] if by else None)
+        if figures is None:
+            figures = result[row[by] if by else None] = _empty_counts(questions)
+        n = row["n"]
+        figures["safeguarding"] += row.get("safeguarding", 0)
+        status = row["status"]
+        if status == Status.NOT_RETURNED:
+            figures["not_returned"] += n
+        elif status in Evaluation.EDITABLE_STATUSES:
+            figures["still_out"] += n
+        if status != Status.RETURNED:
+            continue
+        figures["completed"] += n
+        grade = row["overall_grade"]
+        if grade in figures["evaluator"]:
+            figures["evaluator"][grade] += n
+        is_confirmed = row["moderation__state"] == confirmed
+        final = row["moderation__moderated_grade"] if is_confirmed else grade
+        if final in figures["final"]:
+            figures["final"][final] += n
+        if is_confirmed:
+            figures["moderated"] += n
+            if row["moderation__outcome"] in figures["moderation"]:
+                figures["moderation"][row["moderation__outcome"]] += n
+        for question, answers in questions.items():
+            for answer in answers:
+                figures[question][answer] += row[f"{question}__{answer}"]
+    return result
+
+
+def _prefixed(lookups: dict, prefix: str) -> dict:
+    return {f"{prefix}{lookup}": value for lookup, value in lookups.items()}
+
+
+def _pillar_rows(lookups: dict, *, by: str | None = None, moderated: bool = True):
+    """One query: the returned evaluations' pillar grades ("pillar", [by,] pillar, grade, n)
+    and their confirmed moderations' pillar outcomes ("moderated", [by,] pillar, outcome, n).
+    `lookups` select the evaluations (e.g. {"cycle__quarter": ...}); `by` is an evaluation
+    field to group by. Each joins straight from the grades to the evaluation and its cycle.
+    Without `moderated`, the pillar grades alone."""
+    key = (f"evaluation__{by}",) if by else ()
+    pillars = (
+        PillarGrade.objects.filter(**_prefixed(lookups, "evaluation__"), evaluation__status=Status.RETURNED)
+        .annotate(kind=Value("pillar"))
+        .values_list("kind", *key, "pillar", "grade")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    if not moderated:
+        return pillars
+    key = (f"moderation__evaluation__{by}",) if by else ()
+    moderated_pillars = (
+        ModeratedPillarGrade.objects.filter(
+            **_prefixed(lookups, "moderation__evaluation__"),
+            moderation__evaluation__status=Status.RETURNED,
+            moderation__state=Moderation.State.CONFIRMED,
+        )
+        .annotate(kind=Value("moderated"))
+        .values_list("kind", *key, "pillar", "outcome")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return pillars.union(moderated_pillars, all=True)
+
+
 def grade_distribution(*, quarter: str, service_area: str | None = None, type: str | None = None) -> dict:
     """The quarter's distribution as in docs/contracts/evaluations-csv.md: counted by the
-    database in two queries (evaluations, pillar grades), whatever the number of rows."""
+    database in two queries (evaluations; pillar grades with moderated pillars), whatever the
+    number of rows."""
     return _distribution(quarter=quarter, service_area=service_area, type=type)[0]
 
 
@@ -266,51 +364,28 @@ def _distribution(*, quarter: str, service_area: str | None, type: str | None) -
     if type is not None and type not in CycleType.values:
         raise DistributionError(f"'{type}' is not an evaluation type: use one of {', '.join(CycleType.values)}")
 
-    scope = Q(cycle__quarter=str(period))
+    lookups: dict = {"cycle__quarter": str(period)}
     if type:
-        scope &= Q(cycle__type=type)
+        lookups["cycle__type"] = type
     if service_area is not None:
         area = ServiceArea.objects.filter(name__iexact=service_area).first()
         if area is None:
             raise DistributionError(f"'{service_area}' is not a service area")
-        scope &= Q(team__service_area=area)
+        lookups["team__service_area"] = area
         service_area = area.name
 
-    completed = Q(status=Status.RETURNED)
-    # Only a confirmed moderation counts: a sampled or blind-graded one is not yet a judgement.
-    moderated = completed & Q(moderation__state=Moderation.State.CONFIRMED)
-    aggregates = {
-        "completed": Count("pk", filter=completed),
-        "not_returned": Count("pk", filter=Q(status=Status.NOT_RETURNED)),
-        "still_out": Count("pk", filter=Q(status__in=Evaluation.EDITABLE_STATUSES)),
-        "moderated": Count("pk", filter=moderated),
-    }
-    for grade in Grade.values:
-        aggregates[f"evaluator__{grade}"] = Count("pk", filter=completed & Q(overall_grade=grade))
-        aggregates[f"final__{grade}"] = Count(
-            "pk",
-            filter=completed & final_grade_is(grade),
-        )
-    for outcome in Moderation.Outcome.values:
-        aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))
-    for question in HeadlineQuestion.values:
-        for answer in Answer.values:
-            aggregates[f"{question}__{answer}"] = Count("pk", filter=completed & Q(**{question: answer}))
-    counts = Evaluation.objects.filter(scope).aggregate(**aggregates)
-
+    # Two queries: the evaluations' counts, then their pillar grades and moderated pillars.
+    questions = {question: tuple(Answer.values) for question in HeadlineQuestion.values}
+    found = _evaluation_counts(Evaluation.objects.filter(**lookups), by=None, questions=questions)
+    counts = found.get(None) or _empty_counts(questions)
     pillars = {pillar: _zeroes(Grade) for pillar in Pillar.values}
-    pillar_rows = (
-        PillarGrade.objects.filter(
-            evaluation__in=Evaluation.objects.filter(scope & completed).values("pk"), grade__in=Grade.values
-        )
-        .values("pillar", "grade")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    for row in pillar_rows:
-        pillars[row["pillar"]][row["grade"]] = row["count"]
-
-    by_pillar = moderation_by_pillar(Evaluation.objects.filter(scope & completed))
+    moderated_pillars = []
+    for kind, pillar, value, n in _pillar_rows(lookups):
+        if kind == "moderated":
+            moderated_pillars.append((pillar, value, n))
+        elif pillar in pillars and value in pillars[pillar]:
+            pillars[pillar][value] += n
+    by_pillar = _by_pillar(moderated_pillars)
 
     # The contract counts only what is settled: allocated = returned + not returned.
     settled = Returns(returned=counts["completed"], not_returned=counts["not_returned"])
@@ -321,22 +396,16 @@ def _distribution(*, quarter: str, service_area: str | None, type: str | None) -
         "allocated": settled.allocated,
         "completed": counts["completed"],
         "return_rate": settled.rate,
-        "overall": {
-            "evaluator": {grade: counts[f"evaluator__{grade}"] for grade in Grade.values},
-            "final": {grade: counts[f"final__{grade}"] for grade in Grade.values},
-        },
+        "overall": {"evaluator": counts["evaluator"], "final": counts["final"]},
         "pillars": pillars,
         "moderation": {
             "moderated": counts["moderated"],
-            **{outcome: counts[f"moderation__{outcome}"] for outcome in Moderation.Outcome.values},
+            **counts["moderation"],
             # Optional keys of the contract (docs/contracts/evaluations-csv.md).
-            "agreement_rate": agreement_rate(agreed=counts["moderation__agreed"], moderated=counts["moderated"]),
+            "agreement_rate": agreement_rate(agreed=counts["moderation"]["agreed"], moderated=counts["moderated"]),
             "by_pillar": by_pillar,
         },
-        **{
-            question: {answer: counts[f"{question}__{answer}"] for answer in Answer.values}
-            for question in HeadlineQuestion.values
-        },
+        **{question: counts[question] for question in HeadlineQuestion.values},
     }
     return data, counts["still_out"]
 
@@ -528,25 +597,15 @@ def revisit_proposal(cycle: Cycle, today: dt.date | None = None) -> RevisitPropo
     )
 
 
-def _grade_rank(field: str) -> Case:
-    """A grade as its rank (0 = Outstanding), computed by the database; no grade, no rank."""
-    return Case(
-        *[When(**{field: grade}, then=Value(rank)) for grade, rank in GRADE_RANK.items()],
-        default=Value(None),
-        output_field=IntegerField(),
-    )
-
-
 MOVEMENTS = ("improved", "same", "declined")
 
 
-def _movement_counts(now: str, before: str, scope: Q | None = None) -> dict[str, Count]:
-    scope = scope or Q()
-    return {
-        "improved": Count("pk", filter=scope & Q(**{f"{now}__lt": F(before)})),
-        "same": Count("pk", filter=scope & Q(**{now: F(before)})),
-        "declined": Count("pk", filter=scope & Q(**{f"{now}__gt": F(before)})),
-    }
+def _movement(now: str, before: str | None) -> str | None:
+    """How a grade moved from `before` to `now` (improved = a better grade now); None when
+    either is not a grade."""
+    if now not in GRADE_RANK or before not in GRADE_RANK:
+        return None
+    return MOVEMENTS[(GRADE_RANK[now] > GRADE_RANK[before]) - (GRADE_RANK[now] < GRADE_RANK[before]) + 1]
 
 
 def revisit_figures(*, cycle: Cycle | None = None, quarter: str | None = None) -> dict:
@@ -568,26 +627,34 @@ def revisit_figures(*, cycle: Cycle | None = None, quarter: str | None = None) -
     revisits = Evaluation.objects.filter(scope, revisit_of__isnull=False)
     returned = Q(status=Status.RETURNED)
 
-    counts = revisits.annotate(
-        grade_now=_grade_rank("overall_grade"), grade_before=_grade_rank("revisit_of__overall_grade")
-    ).aggregate(
-        allocated=Count("pk"),
-        done=Count("pk", filter=returned),
-        **_movement_counts("grade_now", "grade_before", returned),
-    )
+    # Grouped by the grades compared (a few dozen pairs); the movement of each pair worked out here.
+    counts = {"allocated": 0, "done": 0, **dict.fromkeys(MOVEMENTS, 0)}
+    for status, now, before, n in (
+        revisits.values_list("status", "overall_grade", "revisit_of__overall_grade").annotate(n=Count("pk")).order_by()
+    ):
+        counts["allocated"] += n
+        if status == Status.RETURNED:
+            counts["done"] += n
+            movement = _movement(now, before)
+            if movement:
+                counts[movement] += n
 
-    before = PillarGrade.objects.filter(evaluation_id=OuterRef("evaluation__revisit_of_id"), pillar=OuterRef("pillar"))
-    pillar_rows = (
-        PillarGrade.objects.filter(evaluation__in=revisits.filter(returned).values("pk"))
-        .annotate(before_grade=Subquery(before.values("grade")[:1]))
-        .annotate(grade_now=_grade_rank("grade"), grade_before=_grade_rank("before_grade"))
-        .values("pillar")
-        .annotate(**_movement_counts("grade_now", "grade_before"))
+    before = (
+        PillarGrade.objects.filter(evaluation_id=OuterRef("evaluation__revisit_of_id"), pillar=OuterRef("pillar"))
         .order_by()
+        .values("grade")[:1]
     )
     pillars = {pillar: dict.fromkeys(MOVEMENTS, 0) for pillar in Pillar.values}
-    for row in pillar_rows:
-        pillars[row["pillar"]] = {movement: row[movement] for movement in MOVEMENTS}
+    for pillar, now, grade_before, n in (
+        PillarGrade.objects.filter(evaluation__in=revisits.filter(returned).values("pk"))
+        .annotate(grade_before=Subquery(before))
+        .values_list("pillar", "grade", "grade_before")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        movement = _movement(now, grade_before)
+        if pillar in pillars and movement:
+            pillars[pillar][movement] += n
 
     finding_counts = {"checked": Count("pk")}
     for answer in Answer.values:
@@ -1129,24 +1196,44 @@ DASHBOARD_ANSWERS = {
 }
 
 
-def _dashboard_scope(*, quarters: list[str], service_area: str | None, type: str | None) -> tuple[Q, str | None]:
-    """The filter every dashboard query shares, and the service area's name as stored."""
+def _dashboard_scope(*, quarters: list[str], service_area: str | None, type: str | None) -> tuple[dict, str | None]:
+    """The evaluation lookups every dashboard query shares, and the service area's name as stored."""
     if type is not None and type not in CycleType.values:
         raise DistributionError(f"'{type}' is not an evaluation type: use one of {', '.join(CycleType.values)}")
-    scope = Q(cycle__quarter__in=quarters)
+    lookups: dict = {"cycle__quarter__in": quarters}
     if type:
-        scope &= Q(cycle__type=type)
+        lookups["cycle__type"] = type
     if service_area:
         area = ServiceArea.objects.filter(name__iexact=service_area).first()
         if area is None:
             raise DistributionError(f"'{service_area}' is not a service area")
-        scope &= Q(team__service_area=area)
+        lookups["team__service_area"] = area
         service_area = area.name
-    return scope, service_area or None
+    return lookups, service_area or None
 
 
-def _grade_counts(prefix: str, condition: Q) -> dict[str, Count]:
-    return {f"{prefix}__{grade}": Count("pk", filter=condition & Q(overall_grade=grade)) for grade in Grade.values}
+def _final_grades_by(evaluations: QuerySet[Evaluation], fields: tuple[str, ...]) -> dict[str, dict]:
+    """One query: the final grades of these evaluations per value of each of `fields`
+    ({field: {value: {grade: n}}}), grouped by the columns that decide it. The first field's
+    values come in the database's order (a name as the database sorts it), the others' sorted."""
+    result: dict[str, dict] = {field: {} for field in fields}
+    confirmed = Moderation.State.CONFIRMED
+    columns = (*fields, "overall_grade", "moderation__state", "moderation__moderated_grade")
+    for row in evaluations.values(*columns).annotate(n=Count("pk")).order_by(fields[0]):
+        final = row["moderation__moderated_grade"] if row["moderation__state"] == confirmed else row["overall_grade"]
+        for field in fields:
+            counts = result[field].setdefault(row[field], _zeroes(Grade))
+            if final in counts:
+                counts[final] += row["n"]
+    for field in fields[1:]:
+        result[field] = dict(sorted(result[field].items(), key=lambda item: str(item[0])))
+    return result
+
+
+DASHBOARD_QUESTIONS = {
+    **{question: tuple(choices.values) for question, choices in DASHBOARD_ANSWERS.items()},
+    "fathers_included": tuple(FathersIncluded.values),
+}
 
 
 def dashboard_figures(
@@ -1162,77 +1249,28 @@ def dashboard_figures(
     Grades are final grades (the moderated grade where confirmed) unless named evaluator's."""
     quarters = [str(Quarter.parse(text)) for text in quarters]
     quarter = str(Quarter.parse(quarter))
-    scope, service_area = _dashboard_scope(quarters=quarters, service_area=service_area, type=type or None)
-    evaluations = Evaluation.objects.filter(scope)
-    completed = Q(status=Status.RETURNED)
-    moderated = completed & Q(moderation__state=Moderation.State.CONFIRMED)
+    lookups, service_area = _dashboard_scope(quarters=quarters, service_area=service_area, type=type or None)
+    evaluations = Evaluation.objects.filter(**lookups)
 
-    aggregates: dict[str, Count] = {
-        "completed": Count("pk", filter=completed),
-        "not_returned": Count("pk", filter=Q(status=Status.NOT_RETURNED)),
-        "still_out": Count("pk", filter=Q(status__in=Evaluation.EDITABLE_STATUSES)),
-        "moderated": Count("pk", filter=moderated),
-        "safeguarding": Count("pk", filter=Q(safeguarding_concern=True)),
-        **_grade_counts("evaluator", completed),
-    }
-    for grade in Grade.values:
-        aggregates[f"final__{grade}"] = Count("pk", filter=completed & final_grade_is(grade))
-    for outcome in Moderation.Outcome.values:
-        aggregates[f"moderation__{outcome}"] = Count("pk", filter=moderated & Q(moderation__outcome=outcome))
-    for question, choices in DASHBOARD_ANSWERS.items():
-        for answer in choices.values:
-            aggregates[f"{question}__{answer}"] = Count("pk", filter=completed & Q(**{question: answer}))
-    for answer in FathersIncluded.values:
-        aggregates[f"fathers_included__{answer}"] = Count("pk", filter=completed & Q(fathers_included=answer))
-
-    per_quarter = {}
-    for row in evaluations.values("cycle__quarter").annotate(**aggregates).order_by():
-        figures = {
-            "completed": row["completed"],
-            "not_returned": row["not_returned"],
-            "still_out": row["still_out"],
-            "moderated": row["moderated"],
-            "safeguarding": row["safeguarding"],
-            "evaluator": {grade: row[f"evaluator__{grade}"] for grade in Grade.values},
-            "final": {grade: row[f"final__{grade}"] for grade in Grade.values},
-            "moderation": {outcome: row[f"moderation__{outcome}"] for outcome in Moderation.Outcome.values},
-            "fathers_included": {answer: row[f"fathers_included__{answer}"] for answer in FathersIncluded.values},
-        }
-        for question, choices in DASHBOARD_ANSWERS.items():
-            figures[question] = {answer: row[f"{question}__{answer}"] for answer in choices.values}
+    per_quarter = _evaluation_counts(evaluations, by="cycle__quarter", questions=DASHBOARD_QUESTIONS, safeguarding=True)
+    for figures in per_quarter.values():
         figures["moderation"]["agreement_rate"] = agreement_rate(
             agreed=figures["moderation"]["agreed"], moderated=figures["moderated"]
         )
-        per_quarter[row["cycle__quarter"]] = figures
 
     pillars = {text: {pillar: _zeroes(Grade) for pillar in Pillar.values} for text in quarters}
-    pillar_rows = (
-        PillarGrade.objects.filter(evaluation__in=evaluations.filter(completed).values("pk"), grade__in=Grade.values)
-        .values("evaluation__cycle__quarter", "pillar", "grade")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    for row in pillar_rows:
-        pillars[row["evaluation__cycle__quarter"]][row["pillar"]][row["grade"]] = row["count"]
+    for _, text, pillar, grade, count in _pillar_rows(lookups, by="cycle__quarter", moderated=False):
+        if text in pillars and pillar in pillars[text] and grade in pillars[text][pillar]:
+            pillars[text][pillar][grade] += count
 
-    chosen = evaluations.filter(completed, cycle__quarter=quarter)
-    final_counts = {grade: Count("pk", filter=final_grade_is(grade)) for grade in Grade.values}
-    by_service_area = {
-        row["team__service_area__name"]: {grade: row[grade] for grade in Grade.values}
-        for row in chosen.values("team__service_area__name")
-        .annotate(**final_counts)
-        .order_by("team__service_area__name")
-    }
-    by_type = {
-        row["cycle__type"]: {grade: row[grade] for grade in Grade.values}
-        for row in chosen.values("cycle__type").annotate(**final_counts).order_by("cycle__type")
-    }
+    chosen = evaluations.filter(status=Status.RETURNED, cycle__quarter=quarter)
+    finals = _final_grades_by(chosen, ("team__service_area__name", "cycle__type"))
 
     today = timezone.localdate()
     active = Q(status__in=Recommendation.ACTIVE_STATUSES)
     recommendations = {
         row["evaluation__cycle__quarter"]: row
-        for row in Recommendation.objects.filter(evaluation__in=evaluations.values("pk"))
+        for row in Recommendation.objects.filter(**_prefixed(lookups, "evaluation__"))
         .values("evaluation__cycle__quarter")
         .annotate(
             raised=Count("pk"),
@@ -1252,8 +1290,8 @@ def dashboard_figures(
         "type": type or None,
         "quarters": per_quarter,
         "pillars": pillars,
-        "by_service_area": by_service_area,
-        "by_type": by_type,
+        "by_service_area": finals["team__service_area__name"],
+        "by_type": finals["cycle__type"],
         "recommendations": recommendations,
         "open_quarters": set(open_cycles.values_list("quarter", flat=True)),
         "revisits": revisit_figures(quarter=quarter),

@@ -51,8 +51,11 @@ def is_working_day(day: dt.date) -> bool:
     return day.weekday() < 5 and not is_bank_holiday(day)
 
 
+@functools.lru_cache(maxsize=65536)
 def working_days_after(day: dt.date, n: int) -> dt.date:
-    """The n-th working day after `day` (`day` itself never counts). n is at least 1."""
+    """The n-th working day after `day` (`day` itself never counts). n is at least 1.
+    Remembered per (day, n): a pure function of the calendar, and the quarter's figures ask
+    it for every stage responded."""
     if n < 1:
         raise ValueError("a deadline is at least one working day")
     current = day

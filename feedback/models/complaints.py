@@ -122,6 +122,9 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["received"], name="complaint_received_idx"),
             models.Index(fields=["team", "received"], name="complaint_team_idx"),
+            # The quarter's figures count referrals to and decisions of the Ombudsman by their dates.
+            models.Index(fields=["ombudsman_referred"], name="complaint_ombudsman_ref_idx"),
+            models.Index(fields=["ombudsman_decided", "ombudsman_decision"], name="complaint_ombudsman_dec_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -174,6 +177,11 @@ class ComplaintStage(models.Model):
 
     class Meta:
         ordering = ["complaint", "number"]
+        # The quarter's figures: stages requested and stages responded in it.
+        indexes = [
+            models.Index(fields=["requested", "number"], name="complaint_stage_requested_idx"),
+            models.Index(fields=["responded"], name="complaint_stage_responded_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["complaint", "number"], name="complaint_stage_once"),
             models.CheckConstraint(condition=models.Q(number__gte=1, number__lte=3), name="complaint_stage_1_to_3"),

@@ -392,7 +392,7 @@ def test_consistency_figures_take_six_queries_whatever_the_number_of_evaluations
 @pytest.mark.parametrize("size", [2, 12])
 def test_the_distribution_takes_the_same_queries_with_moderated_pillars(db, moderator, size, django_assert_num_queries):
     build_consistency(size, moderator)
-    with django_assert_num_queries(3):  # evaluations, pillar grades, moderated pillar grades
+    with django_assert_num_queries(2):  # evaluations; pillar grades with moderated pillar grades
         data = grade_distribution(quarter="2025-26-Q2")
     assert data["moderation"]["by_pillar"][Pillar.PLANNING] == {
         "moderated": 2 * size,

@@ -177,3 +177,21 @@ def test_the_figures_take_a_few_queries_whatever_the_data(record_complaint, djan
         record_complaint(received=D(2024, 5, day))
     with django_assert_max_num_queries(5):
         complaint_figures(quarter="2024-25-Q1")
+
+
+def test_a_complaint_counts_in_each_quarter_by_the_date_that_quarter_is_about(record_complaint, customer_relations):
+    # Received, answered and referred to the Ombudsman in 2024-25-Q1, decided in Q3: each
+    # quarter's figures find it by the date they count, whatever quarter it was received in.
+    complaint = record_complaint(received=D(2024, 4, 2))
+    services.complaint_respond(
+        actor=customer_relations, complaint=complaint, stage=1, responded=D(2024, 4, 12), outcome="not_upheld"
+    )
+    services.complaint_ombudsman_refer(actor=customer_relations, complaint=complaint, referred=D(2024, 5, 3))
+    services.complaint_ombudsman_decide(
+        actor=customer_relations, complaint=complaint, decided=D(2024, 10, 15), decision="no_fault"
+    )
+    first, second, third = (complaint_figures(quarter=f"2024-25-Q{n}") for n in (1, 2, 3))
+    assert (first["received"], first["stage1"]["responded"], first["ombudsman"]["referred"]) == (1, 1, 1)
+    assert (second["received"], second["ombudsman"]["referred"], second["ombudsman"]["decided"]) == (0, 0, 0)
+    assert (third["received"], third["ombudsman"]["decided"]) == (0, 1)
+    assert third["ombudsman"]["decisions"]["no_fault"] == 1

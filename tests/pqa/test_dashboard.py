@@ -51,15 +51,16 @@ def test_the_dashboard_runs_the_same_number_of_queries_whatever_the_data(
     client.force_login(leader)
     client.get(reverse("reporting:dashboard"))  # the session is read and warmed once
     # Session and user, the quarters, the form's service areas, the evaluation figures (each
-    # set one query for every quarter at once, revisits three), the scorecard (two) and the
-    # feedback figures (complaints four, compliments, responses and advocacy one each).
+    # set one query for every quarter at once; final grades by service area and by type one
+    # query; revisits three), the scorecard (two) and the feedback figures (complaints four,
+    # compliments, responses and advocacy one each).
     with django_assert_num_queries(QUERIES):
         response = client.get(reverse("reporting:dashboard"), {"quarter": "2025-26-Q2"})
     assert response.status_code == 200
     assert "complaints-timeliness" in {panel.id for panel in response.context["panels"]}
 
 
-QUERIES = 16 + 7
+QUERIES = 15 + 7
 
 
 def test_the_dashboard_shows_the_quarter_with_the_quarters_before(client, leader, team, other_team):
