@@ -12,6 +12,11 @@ GRADES = ("outstanding", "good", "good", "good", "requires_improvement", "inadeq
 ANSWERS = ("yes", "yes", "partly", "no")
 
 
+def _date_input(name: str, date: dt.date) -> dict[str, str]:
+    """A date as the GOV.UK date input posts it: NAME_0, NAME_1, NAME_2 for day, month, year."""
+    return {f"{name}_0": str(date.day), f"{name}_1": str(date.month), f"{name}_2": str(date.year)}
+
+
 def answers(
     *, version: int, editor_token: str, owner: str, pillars: tuple[str, ...] | list[str] = PILLARS
 ) -> dict[str, str]:
@@ -23,7 +28,7 @@ def answers(
     data = {
         "version": str(version),
         "editor_token": editor_token,
-        "evaluation_date": yesterday.isoformat(),
+        **_date_input("evaluation_date", yesterday),
         "overall_grade": grade,
         "intervention_appropriate": random.choice(ANSWERS),
         "positive_difference": random.choice(ANSWERS),
@@ -38,7 +43,7 @@ def answers(
         "recommendations-MAX_NUM_FORMS": "20",
         "recommendations-0-action": "Update the chronology",
         "recommendations-0-owner": owner,
-        "recommendations-0-due_date": (yesterday + dt.timedelta(days=60)).isoformat(),
+        **_date_input("recommendations-0-due_date", yesterday + dt.timedelta(days=60)),
         "feedback-child-spoken_to": "yes",
         "feedback-child-understood_why": "yes",
         "feedback-child-quote": "She listens to me.",

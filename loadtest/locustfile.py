@@ -1,7 +1,10 @@
 """Locust scenario for PQA (run by scripts/loadtest.sh, i.e. `make loadtest`).
 
+Every user signs in as a person does: the login page (CSRF), the password, then the code of
+its account's authenticator (loadtest/totp.py), since every role gives a second factor.
+
 User classes, chosen on the command line:
-- EvaluatorUser (weight 4): signs in with CSRF, lists and filters evaluations, opens one allocated
+- EvaluatorUser (weight 4): signs in, lists and filters evaluations, opens one allocated
   to them, autosaves a draft, submits it complete and valid (one evaluation per allocation; each
   user takes the evaluations allocated to its own account) and reads it back.
 - LeaderUser (weight 1): signs in, opens the dashboard (the grade distribution page), its JSON and
@@ -21,6 +24,7 @@ users drive the server as fast as it answers, so the throughput is the server's 
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
@@ -35,17 +39,20 @@ import gevent
 from locust import HttpUser, between, events, task
 from locust.exception import StopUser
 
+from loadtest import totp
 from loadtest.formdata import answers
 
 PASSWORD = os.environ.get("PQA_LOADTEST_PASSWORD", "loadtest-pqa-2025!")
 EVALUATORS = int(os.environ.get("PQA_LOADTEST_EVALUATORS", "50"))
-LEADERS = int(os.environ.get("PQA_LOADTEST_LEADERS", "5"))
+LEADERS = int(os.environ.get("PQA_LOADTEST_LEADERS", "10"))
 WAIT_MIN, WAIT_MAX = (float(part) for part in os.environ.get("PQA_LOADTEST_WAIT", "0,0").split(","))
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PILLAR_GRADE_INPUT = re.compile(r'name="pillar-([a-z_]+)-grade"')
 # The first account offered as a recommendation's owner (the options after "Choose who owns it").
 OWNER_OPTION = re.compile(r'name="recommendations-0-owner".*?<option value="(\d+)"', re.DOTALL)
+NEXT_INPUT = re.compile(r'name="next" value="([^"]*)"')
+TWO_FACTOR_PATH = "/accounts/two-factor/"
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
 DETAIL_LINK = re.compile(r'href="/evaluations/(\d+)/"')
 JSON_LINK = re.compile(r'href="/pqa/distribution\.json\?quarter=([0-9]{4}-[0-9]{2}-Q[1-4])')
@@ -164,7 +171,6 @@ class PQAUser(HttpUser):
     abstract = True
     wait_time = between(WAIT_MIN, WAIT_MAX)
     username = ""
-    home_path = "/evaluations/mine/"
 
     def on_start(self) -> None:
         self.login()
@@ -185,11 +191,39 @@ class PQAUser(HttpUser):
             "/accounts/login/",
             data={"username": self.username, "password": PASSWORD, "csrfmiddlewaretoken": token.group(1)},
             headers={"Referer": f"{self.host}/accounts/login/"},
-            name="log in",
+            name="password",
             catch_response=True,
         ) as response:
-            # Signed in: redirected (followed) from the login page to the user's start page.
-            if response.status_code != 200 or not response.url.endswith(self.home_path):
+            # Every role gives a second factor: redirected (followed) to the code page.
+            if response.status_code != 200 or TWO_FACTOR_PATH not in response.url:
+                response.failure(f"password for {self.username}: HTTP {response.status_code} at {response.url}")
+                raise StopUser()
+            page_text, code_url = response.text, response.url
+        # The code of this 30-second step; if another sign-in of the same account has just used
+        # it (django-otp takes each step's code once), the next step's, which it accepts too,
+        # after the one second it makes a device wait after a refused code.
+        for steps_ahead in (0, 1):
+            with self.client.post(
+                code_url,
+                data={
+                    "code": totp.code(self.username, steps_ahead=steps_ahead),
+                    "next": html.unescape(next_input.group(1)) if (next_input := NEXT_INPUT.search(page_text)) else "",
+                    "csrfmiddlewaretoken": self.csrf_from(page_text),
+                },
+                headers={"Referer": code_url},
+                name="log in",
+                catch_response=True,
+            ) as response:
+                # Signed in: redirected (followed) from the code page to the person's home.
+                if response.status_code == 200 and "/accounts/" not in response.url:
+                    return
+                if steps_ahead == 0 and response.status_code == 200 and TWO_FACTOR_PATH in response.url:
+                    # Not counted as a failure, nor as a sign-in (the steady window waits for those).
+                    response.request_meta["name"] = "log in: code already used, next step's"
+                    response.success()
+                    page_text = response.text
+                    gevent.sleep(1.1)
+                    continue
                 response.failure(f"log in as {self.username}: HTTP {response.status_code} at {response.url}")
                 raise StopUser()
 

@@ -3,9 +3,12 @@ and their allocated evaluations in an open cycle. A plain script (no app code ch
 
     DATABASE_URL=... DJANGO_SECRET_KEY=... python loadtest/prepare.py --evaluators 50 --per-evaluator 40
 
-Creates loadtest-evaluator-1..N (role evaluator, no second factor) each with K evaluations
-allocated to them in the open cycle "<this quarter> Thematic audit or dip sample: Load test",
-and loadtest-leader-1..M (role leader). All share one known password (PQA_LOADTEST_PASSWORD).
+Creates loadtest-evaluator-1..N (role evaluator) each with K evaluations allocated to them in
+the open cycle "<this quarter> Thematic audit or dip sample: Load test", and
+loadtest-leader-1..M (role leader). All share one known password (PQA_LOADTEST_PASSWORD).
+Every role signs in with a second factor, so each account has a confirmed authenticator whose
+key is derived from its username (loadtest/totp.py: the Locust users compute its codes) and a
+set of recovery codes, as anyone who has set up two-factor authentication has.
 Running it again tops up what is missing and adds nothing else. Everything is written through
 the same services a person would use (evaluations.services), so history and outbox are real.
 
@@ -33,9 +36,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 from django.test.utils import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from evaluations import services  # noqa: E402
 from evaluations.models import Cycle, CycleType, Evaluation  # noqa: E402
+from loadtest import totp  # noqa: E402
+from pqa import services as core_services  # noqa: E402
 from pqa.models import Role, Team, User  # noqa: E402
 from pqa.quarters import Quarter  # noqa: E402
 
@@ -43,6 +49,8 @@ PASSWORD = os.environ.get("PQA_LOADTEST_PASSWORD", "loadtest-pqa-2025!")
 EVALUATOR_PREFIX = "loadtest-evaluator-"
 LEADER_PREFIX = "loadtest-leader-"
 CYCLE_TITLE = "Load test"
+DEVICE_NAME = "Load-test authenticator"
+_password_hash: list[str] = []
 
 
 def _account(username: str, role: str, team: Team | None) -> User:
@@ -56,8 +64,15 @@ def _account(username: str, role: str, team: Team | None) -> User:
             role=role,
             team=team,
         )
-        user.set_password(PASSWORD)
+        # One hash for every account (PBKDF2 takes ~0.45 s each): the same password anyway.
+        if not _password_hash:
+            user.set_password(PASSWORD)
+            _password_hash.append(user.password)
+        user.password = _password_hash[0]
         user.save()
+    if not TOTPDevice.objects.filter(user=user, name=DEVICE_NAME, confirmed=True).exists():
+        TOTPDevice.objects.create(user=user, name=DEVICE_NAME, key=totp.key_hex(username), confirmed=True)
+        core_services.two_factor_recovery_codes_generate(user=user)
     return user
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 
 from pqa.quarters import year_range
 
@@ -26,6 +27,45 @@ class SignInForm(AuthenticationForm):
         self.fields["username"].label = "E-mail address or username"
         self.fields["username"].error_messages["required"] = "Enter your e-mail address or username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+
+
+def _flat_attributes(attrs) -> str:
+    # As django/forms/widgets/attrs.html: False leaves the attribute out, True writes its name.
+    return format_html_join(
+        "",
+        "{}",
+        (
+            (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, f"{value}"),)
+            for name, value in attrs.items()
+            if value is not False
+        ),
+    )
+
+
+class Select(forms.Select):
+    """Django's drop-down, drawn in Python: the same markup as its select.html and
+    select_option.html, without a template include for every option (a drop-down of everyone
+    who can own a recommendation has a hundred options, and drawing them through the template
+    engine cost a few milliseconds each time; docs/benchmarks.md). Every value is escaped."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        groups = []
+        for group_name, options, _index in widget["optgroups"]:
+            drawn = format_html_join(
+                "",
+                '\n  <option value="{}"{}>{}</option>\n',
+                ((f"{option['value']}", _flat_attributes(option["attrs"]), option["label"]) for option in options),
+            )
+            if group_name:
+                drawn = format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, drawn)
+            groups.append((drawn,))
+        return format_html(
+            '<select name="{}"{}>{}\n</select>',
+            widget["name"],
+            _flat_attributes(widget["attrs"]),
+            format_html_join("", "{}", groups),
+        )
 
 
 def example_date_hint(then: str = "", *, days_from_today: int = 0):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import html
 import os
 import re
 import secrets
@@ -47,6 +48,11 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--rounds", type=int, default=30, help="measured rounds (each submits one evaluation)")
     parser.add_argument("--warm-up", type=int, default=3, help="rounds run first and not counted")
     parser.add_argument("--profile", metavar="DIR", help="write a cProfile file per page (PAGE.prof) to DIR")
+    parser.add_argument(
+        "--pyinstrument",
+        metavar="DIR",
+        help="write a pyinstrument report per page (PAGE.txt) to DIR (pip install pyinstrument first)",
+    )
     parser.add_argument("--show-queries", action="store_true", help="print the SQL of each page's counted request")
     parser.add_argument(
         "--settings", default="pqa.settings", help="settings module (default pqa.settings), to try a change"
@@ -83,12 +89,15 @@ from django.template.backends.django import Template as DjangoTemplate  # noqa: 
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
+from loadtest import totp  # noqa: E402
 from loadtest.formdata import answers  # noqa: E402
 from loadtest.prepare import PASSWORD, prepare  # noqa: E402
 
 # As loadtest/locustfile.py reads the pages (not imported: it needs Locust installed).
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 PILLAR_GRADE_INPUT = re.compile(r'name="pillar-([a-z_]+)-grade"')
+NEXT_INPUT = re.compile(r'name="next" value="([^"]*)"')
+OWNER_OPTION = re.compile(r'name="recommendations-0-owner".*?<option value="(\d+)"', re.DOTALL)
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
 DETAIL_LINK = re.compile(r'href="/evaluations/(\d+)/"')
 JSON_LINK = re.compile(r'href="/pqa/distribution\.json\?quarter=([0-9]{4}-[0-9]{2}-Q[1-4])')
@@ -136,15 +145,32 @@ DjangoTemplate.render = _timed_render
 
 
 def sign_in(username: str) -> Client:
+    """Password, then the second factor every role gives (the account's load-test authenticator)."""
     client = Client(enforce_csrf_checks=True)
     page = client.get("/accounts/login/")
     token = CSRF_INPUT.search(page.content.decode()).group(1)
     response = client.post(
-        "/accounts/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
+        "/accounts/login/", {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}, follow=True
     )
-    if response.status_code != 302:
-        raise SystemExit(f"signing in as {username} failed: HTTP {response.status_code}")
-    return client
+    if not response.redirect_chain or "/accounts/two-factor/" not in response.redirect_chain[-1][0]:
+        raise SystemExit(f"signing in as {username} failed: no code page ({response.redirect_chain})")
+    code_url = response.redirect_chain[-1][0]
+    for steps_ahead in (0, 1):  # the next step's code if an earlier sign-in used this one
+        if steps_ahead:
+            time.sleep(1.1)  # django-otp makes a device wait a second after a refused code
+        text = response.content.decode()
+        response = client.post(
+            code_url,
+            {
+                "code": totp.code(username, steps_ahead=steps_ahead),
+                "next": html.unescape(NEXT_INPUT.search(text).group(1)),
+                "csrfmiddlewaretoken": CSRF_INPUT.search(text).group(1),
+            },
+            follow=True,
+        )
+        if response.redirect_chain and "/accounts/" not in response.redirect_chain[-1][0]:
+            return client
+    raise SystemExit(f"signing in as {username} failed: the code was refused")
 
 
 class Round:
@@ -166,6 +192,7 @@ class Round:
         data = answers(
             version=int(VERSION_INPUT.search(text).group(1)),
             editor_token=f"{self.username}-{pk}-{secrets.token_hex(4)}",
+            owner=owner.group(1) if (owner := OWNER_OPTION.search(text)) else "",
             pillars=pillars,
         )
         headers = {"HTTP_X_CSRFTOKEN": token, "HTTP_REFERER": f"http://testserver{form_path}"}
@@ -220,6 +247,10 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name, _, _ in PAGES}
         cpu: dict[str, list[float]] = {name: [] for name, _, _ in PAGES}
         profiles = {name: cProfile.Profile() for name, _, _ in PAGES} if options.profile else {}
+        if options.pyinstrument:
+            from pyinstrument import Profiler
+
+            profiles = {name: Profiler(interval=0.0005) for name, _, _ in PAGES}
 
         rendering: dict[str, list[float]] = {name: [] for name, _, _ in PAGES}
 
@@ -228,10 +259,10 @@ def main() -> None:
             template_cpu.clear()
             started, started_cpu = time.perf_counter(), time.thread_time()
             if profile:
-                profile.enable()
+                profile.start() if options.pyinstrument else profile.enable()
             response = call()
             if profile:
-                profile.disable()
+                profile.stop() if options.pyinstrument else profile.disable()
             cpu[name].append((time.thread_time() - started_cpu) * 1000)
             times[name].append((time.perf_counter() - started) * 1000)
             rendering[name].append(sum(template_cpu) * 1000)
@@ -263,6 +294,13 @@ def main() -> None:
         for name, profile in profiles.items():
             profile.dump_stats(directory / f"{re.sub(r'[^a-z0-9]+', '-', name)}.prof")
         print(f"profiles in {directory}/ (python -m pstats FILE, or snakeviz)")
+    if options.pyinstrument:
+        directory = Path(options.pyinstrument)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, profile in profiles.items():
+            path = directory / f"{re.sub(r'[^a-z0-9]+', '-', name)}.txt"
+            path.write_text(profile.output_text(unicode=True, show_all=False))
+        print(f"pyinstrument reports in {directory}/")
 
 
 if __name__ == "__main__":

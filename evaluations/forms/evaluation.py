@@ -24,7 +24,7 @@ from evaluations.models import (
 )
 from evaluations.selectors import owner_choices_for
 from evaluations.services import DRAFT_FIELDS, FEEDBACK_FIELDS, FINDING_FIELDS, PILLAR_FIELDS, RECOMMENDATION_FIELDS
-from pqa.forms import DateField, ModelChoiceField, example_date_hint
+from pqa.forms import DateField, ModelChoiceField, Select, example_date_hint
 from pqa.models import User
 from pqa.text_limits import too_long_message
 
@@ -37,7 +37,7 @@ def _radios(choices, label: str, help_text: str = "") -> forms.ChoiceField:
 
 def _text(label: str, help_text: str = "", rows: int = 4, *, limit: tuple[str, str]) -> forms.CharField:
     """A free-text answer, as long as its model field allows (evaluations/limits.py); the page
-    shows the limit as a GOV.UK character count (templates/includes/govuk_field.html)."""
+    shows the limit as a GOV.UK character count (the govuk_field tag, evaluations_tags)."""
     return _line(label, help_text, limit=limit, widget=forms.Textarea(attrs={"rows": rows}))
 
 
@@ -164,7 +164,7 @@ class RecommendationForm(forms.Form):
         label="Owner",
         help_text="Who will do it. The team's managers and people are listed first.",
         empty_label="Choose who owns it",
-        widget=forms.Select(attrs={"class": "govuk-select"}),
+        widget=Select(attrs={"class": "govuk-select"}),
     )
     due_date = DateField(label="Due date", help_text=example_date_hint(days_from_today=28))
 

@@ -398,3 +398,34 @@ def test_a_save_reads_the_saved_answers_once_under_the_lock_not_before(client_fo
     for table in ("evaluations_pillargrade", "evaluations_evaluationfeedback", "evaluations_recommendation"):
         reads = [query for query in captured if query["sql"].startswith("SELECT") and f'FROM "{table}"' in query["sql"]]
         assert len(reads) == 1, table
+
+
+def test_the_form_opens_in_the_same_few_queries_however_many_people_and_recommendations(
+    client_for, evaluator, evaluation
+):
+    """The form is the evaluator's busiest page: its queries do not grow with the people who
+    can own a recommendation or with the recommendations already written."""
+    client = client_for(evaluator)
+    url = reverse("evaluations:form", args=[evaluation.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for index in range(20):
+        UserFactory(team=evaluation.team if index % 2 else None)
+    data = form_data(evaluation)
+    for row in range(2):
+        data.update(
+            as_date_inputs(
+                {
+                    f"recommendations-{row}-action": f"Action {row}",
+                    f"recommendations-{row}-owner": str(evaluator.pk),
+                    f"recommendations-{row}-due_date": "2025-07-01",
+                }
+            )
+        )
+    assert client.post(reverse("evaluations:autosave", args=[evaluation.pk]), data).status_code == 200
+    assert evaluation.recommendations.count() == 2
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url)
+    assert page.status_code == 200 and "Action 1" in page.text
+    assert len(many) == len(few) <= 10, [query["sql"] for query in many]
