@@ -1216,17 +1216,17 @@ def _final_grades_by(evaluations: QuerySet[Evaluation], fields: tuple[str, ...])
     """One query: the final grades of these evaluations per value of each of `fields`
     ({field: {value: {grade: n}}}), grouped by the columns that decide it. The first field's
     values come in the database's order (a name as the database sorts it), the others' sorted."""
-    result: dict[str, dict] = {field: {} for field in fields}
+    result: dict[str, dict] = {name: {} for name in fields}
     confirmed = Moderation.State.CONFIRMED
     columns = (*fields, "overall_grade", "moderation__state", "moderation__moderated_grade")
     for row in evaluations.values(*columns).annotate(n=Count("pk")).order_by(fields[0]):
         final = row["moderation__moderated_grade"] if row["moderation__state"] == confirmed else row["overall_grade"]
-        for field in fields:
-            counts = result[field].setdefault(row[field], _zeroes(Grade))
+        for name in fields:
+            counts = result[name].setdefault(row[name], _zeroes(Grade))
             if final in counts:
                 counts[final] += row["n"]
-    for field in fields[1:]:
-        result[field] = dict(sorted(result[field].items(), key=lambda item: str(item[0])))
+    for name in fields[1:]:
+        result[name] = dict(sorted(result[name].items(), key=lambda item: str(item[0])))
     return result
 
 
