@@ -166,12 +166,19 @@ class _Progress(jobs.JobProgress):
 
     def __init__(self, report_id: int):
         super().__init__(REPORT_JOB, report_id, keep_for=STALE_AFTER)
+        self.rendering_started = False
 
     def __call__(self, done: int, total: int) -> None:
-        percent = int(BUILD_SHARE * done / total) if total else 0
-        self.write({"percent": min(percent, BUILD_SHARE), "step": "Counting the figures"}, force=done >= total)
+        # build_report's total counts one step per format rendered after it (pqa.reporting.report):
+        # those steps are written by rendering(), so the bar never goes back.
+        if self.rendering_started:
+            return
+        building = max(total - len(FORMATS), 1)
+        percent = int(BUILD_SHARE * min(done, building) / building)
+        self.write({"percent": percent, "step": "Counting the figures"}, force=done >= building)
 
     def rendering(self, fmt: str) -> None:
+        self.rendering_started = True
         step, percent = RENDER_STEPS[fmt]
         self.write({"percent": percent, "step": step}, force=True)
 

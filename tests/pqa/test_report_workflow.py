@@ -208,6 +208,7 @@ def test_the_progress_of_a_running_generation_is_reported_as_it_goes(practice_hu
     percents = [step["percent"] for step in seen]
     assert percents == sorted(percents)
     assert percents[-3:] == [80, 95, 99]
+    assert percents[-4] == services.BUILD_SHARE  # counting ends where writing the files begins
     assert [step["step"] for step in seen[-3:]] == ["Writing the web page", "Writing the PDF", "Writing the workbook"]
     assert jobs.job_progress(services.REPORT_JOB, QuarterlyReport.objects.get().pk) == {}  # cleared when done
 
