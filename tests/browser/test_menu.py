@@ -63,7 +63,7 @@ def test_a_keyboard_user_opens_a_group_of_the_menu_and_reaches_an_entry(
     entries = page.locator(f"#{reports.get_attribute('aria-controls')}")
     expect(entries).to_be_visible()
     expect(entries.get_by_role("link")).to_have_text(
-        ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures"]
+        ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures", "Quarterly reports"]
     )
     page.screenshot(path=str(artifacts / f"menu-open-{width}.png"), full_page=width == 390)
     assert no_wider_than_the_screen(page)
@@ -110,7 +110,7 @@ def test_without_javascript_a_group_leads_to_the_menu_page(browser, live_server,
         expect(page.get_by_role("heading", level=1, name="Menu")).to_be_visible()
         reports = page.locator("#menu-reports + ul")
         expect(reports.get_by_role("link")).to_have_text(
-            ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures"]
+            ["Dashboard", "Grade distribution", "KPI scorecard", "Feedback figures", "Quarterly reports"]
         )
         page.screenshot(path=str(artifacts / "menu-page-no-script-1280.png"), full_page=True)
         reports.get_by_role("link", name="KPI scorecard").click()
