@@ -53,7 +53,7 @@ def test_an_import_runs_as_a_job_and_its_page_shows_the_result_with_a_full_progr
     page = client.get(response["Location"]).content.decode()
     assert "Imported 3 evaluations (3 created, 0 updated)." in page
     assert 'max="100" value="100"' in page
-    assert "import-progress.js" not in page  # finished: nothing left to poll
+    assert "job-progress.js" not in page  # finished: nothing left to poll
     status = client.get(reverse("import_job_status", args=[job.pk])).json()
     assert status | {"url": ""} == {
         "state": "done",
@@ -169,7 +169,7 @@ def test_a_running_job_shows_the_counts_its_importer_reported(client_for, practi
     assert status["finished"] is False
     page = client.get(reverse("import_job", args=[job.pk])).content.decode()
     assert 'value="75"' in page
-    assert "import-progress.js" in page  # polls while it runs
+    assert "job-progress.js" in page  # polls while it runs
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page  # and refreshes without JS
     assert "Refresh this page" in page
 

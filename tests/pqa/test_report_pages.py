@@ -56,7 +56,7 @@ def test_the_practice_hub_writes_the_narrative_and_generates_the_report_from_its
     assert "Save and generate again" in page
     for fmt in ("html", "pdf", "xlsx"):
         assert reverse("reporting:report_download", args=[QUARTER, fmt]) in page
-    assert "report-progress.js" not in page  # finished: nothing to poll
+    assert "job-progress.js" not in page  # finished: nothing to poll
 
 
 def test_saving_the_narrative_alone_generates_nothing(client_for, practice_hub):
@@ -213,7 +213,7 @@ def test_the_status_json_reports_progress_while_generating_and_the_files_when_do
     )
     page = client.get(PAGE).content.decode()
     assert 'value="42"' in page
-    assert "report-progress.js" in page  # polls while it runs
+    assert "job-progress.js" in page  # polls while it runs
     assert '<noscript><meta http-equiv="refresh" content="3"></noscript>' in page  # and refreshes without JS
     assert "disabled" in page[page.index('id="generate"') :][:200]
 
