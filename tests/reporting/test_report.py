@@ -21,6 +21,7 @@ from pqa.kpis.models import Indicator
 from pqa.kpis.services import indicator_value_record
 from pqa.quarters import Quarter
 from pqa.reporting.report import FIGURES_SHEET, Extract, Narrative, build_report, render, shareable_extracts
+from pqa.reporting.services import report_save_narrative
 from pqa.reporting.shares import percent_of, percent_text
 from tests.factories import CycleFactory, EvaluationFactory, completed_evaluation
 from tests.reporting.builders import SUMMARY, TELL_ME, UNCONSENTED, complaint, compliment, referral, response
@@ -291,6 +292,20 @@ def test_the_command_writes_the_report(quarter_data, tmp_path):
     html = tmp_path / "report.html"
     call_command("pqa_report", "--quarter", "2025-26-Q1", "--format", "html", "--output", str(html), stdout=out)
     assert "Quarterly PQA report" in html.read_text()
+
+
+def test_the_command_writes_the_narrative_the_practice_hub_saved_as_the_web_page_does(
+    quarter_data, practice_hub, tmp_path
+):
+    report_save_narrative(
+        quarter=Q1,
+        narrative={"strengths": "Visits are purposeful and recorded the same week."},
+        expected_version=0,
+        actor=practice_hub,
+    )
+    html = tmp_path / "report.html"
+    call_command("pqa_report", "--quarter", "2025-26-Q1", "--format", "html", "--output", str(html), stdout=io.StringIO())
+    assert "Visits are purposeful and recorded the same week." in html.read_text()
 
 
 @pytest.mark.parametrize(

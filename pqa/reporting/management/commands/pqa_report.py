@@ -7,6 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from pqa import audit
 from pqa.quarters import Quarter, QuarterError
 from pqa.reporting.report import FORMATS, build_report, render
+from pqa.reporting.selectors import report_for_quarter
+from pqa.reporting.services import narrative_of
 
 
 class Command(BaseCommand):
@@ -31,7 +33,11 @@ class Command(BaseCommand):
         path = Path(output)
         if not path.parent.is_dir():
             raise CommandError(f"cannot write {output}: {path.parent} is not a folder")
-        content = render(build_report(period), fmt)
+        # The same report as the web page generates: with the narrative the Practice Hub saved
+        # for the quarter, if any (and only the extracts still shareable).
+        stored = report_for_quarter(period)
+        narrative = narrative_of(stored, period) if stored else None
+        content = render(build_report(period, narrative=narrative), fmt)
         try:
             path.write_bytes(content)
         except OSError as error:
