@@ -304,7 +304,8 @@ def test_the_command_writes_the_narrative_the_practice_hub_saved_as_the_web_page
         actor=practice_hub,
     )
     html = tmp_path / "report.html"
-    call_command("pqa_report", "--quarter", "2025-26-Q1", "--format", "html", "--output", str(html), stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("pqa_report", "--quarter", "2025-26-Q1", "--format", "html", "--output", str(html), stdout=out)
     assert "Visits are purposeful and recorded the same week." in html.read_text()
 
 
