@@ -17,6 +17,7 @@ from simple_history.models import HistoricalRecords
 from evaluations.limits import TEXT_LIMITS
 from evaluations.validators import validate_child_ref, validate_reference
 from pqa.case_ids import child_key, child_key_expression
+from pqa.constraints import ConstraintsCheckedInPython
 from pqa.models import Team
 from pqa.quarters import Quarter, quarter_or_none, validate_quarter
 
@@ -93,7 +94,7 @@ class CycleType(models.TextChoices):
     REVISIT = "revisit", "Revisit"
 
 
-class Cycle(models.Model):
+class Cycle(ConstraintsCheckedInPython):
     """A round of evaluations in a quarter. A quarter may hold several rounds of a type."""
 
     class Status(models.TextChoices):
@@ -158,7 +159,7 @@ class Cycle(models.Model):
         return self.status == self.Status.OPEN
 
 
-class Evaluation(models.Model):
+class Evaluation(ConstraintsCheckedInPython):
     """One child's case, evaluated with one practitioner by one evaluator."""
 
     class Status(models.TextChoices):
@@ -312,7 +313,7 @@ def validate_revisit_of(evaluation: Evaluation) -> None:
         )
 
 
-class PillarGrade(models.Model):
+class PillarGrade(ConstraintsCheckedInPython):
     """One pillar of one evaluation: what the practitioner told, what the record showed, the grade."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="pillar_grades")
@@ -348,7 +349,7 @@ class Respondent(models.TextChoices):
     PARTNER = "partner", "Partner professional"
 
 
-class EvaluationFeedback(models.Model):
+class EvaluationFeedback(ConstraintsCheckedInPython):
     """What a child, parent or carer, or partner professional said when asked during the evaluation."""
 
     evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="feedback_gathered")
@@ -378,7 +379,7 @@ class EvaluationFeedback(models.Model):
         return f"{self.evaluation.reference}: {self.get_respondent_display()}"
 
 
-class ModerationPanel(models.Model):
+class ModerationPanel(ConstraintsCheckedInPython):
     """A moderation panel: the moderators (and Practice Hub) who met on a date to look at a group
     of a cycle's moderation sample together. A moderation may belong to one panel."""
 
@@ -400,7 +401,7 @@ class ModerationPanel(models.Model):
         return f"Moderation panel, {self.held_on:%-d %b %Y} ({self.cycle})"
 
 
-class Moderation(models.Model):
+class Moderation(ConstraintsCheckedInPython):
     """A moderator's view of an evaluation: their own grade for each pillar and overall, with a
     rationale. Outcomes (agreed, raised, lowered) are derived, never typed. One per evaluation;
     earlier rounds are kept in ModerationRound.
@@ -533,7 +534,7 @@ class ModeratedPillarGrade(models.Model):
         return f"{self.moderation.evaluation.reference}: {self.get_pillar_display()} {self.get_grade_display()}"
 
 
-class ModerationRound(models.Model):
+class ModerationRound(ConstraintsCheckedInPython):
     """A confirmed round of a moderation that the Practice Hub has since changed: what it said,
     and why it was replaced. The current round is the Moderation itself."""
 
@@ -565,7 +566,7 @@ class ModerationRound(models.Model):
         return f"{self.moderation.evaluation.reference}: round {self.number}"
 
 
-class Recommendation(models.Model):
+class Recommendation(ConstraintsCheckedInPython):
     """An action an evaluation raises, held in the Practice Hub's central record (the register)
     until it is done.
 
@@ -706,7 +707,7 @@ class SentReminder(models.Model):
         return f"{self.get_kind_display()} {self.person_id} on {self.day}"
 
 
-class RevisitFinding(models.Model):
+class RevisitFinding(ConstraintsCheckedInPython):
     """What a revisit found of one recommendation of the evaluation it revisits: whether it was
     done and whether it made a difference for the child. Saved with the revisit's draft;
     every one is answered before the revisit is returned (services.evaluation_problems)."""

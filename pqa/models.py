@@ -14,6 +14,8 @@ from django.db.models.functions import Lower
 from django_otp.models import Device, ThrottlingMixin
 from simple_history.models import HistoricalRecords
 
+from pqa.constraints import ConstraintsCheckedInPython
+
 
 class Role(models.TextChoices):
     EVALUATOR = "evaluator", "Evaluator"
@@ -136,7 +138,7 @@ class EditConflictQuerySet(models.QuerySet):
         ).order_by("-refused_at", "-pk")
 
 
-class EditConflict(models.Model):
+class EditConflict(ConstraintsCheckedInPython):
     """A version of a record that someone saved but that was refused, because another save
     came first (optimistic locking on `version`). It is kept so that nothing typed is lost:
     the person compares it with the saved version and either applies theirs or keeps the

@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from feedback.limits import TEXT_LIMITS
 from pqa.case_ids import ID_MAX_LENGTH, validate_child_ref
+from pqa.constraints import ConstraintsCheckedInPython
 from pqa.models import ServiceArea, Team
 
 __all__ = [
@@ -83,7 +84,7 @@ def _short(field: str, **kwargs) -> models.CharField:
     return models.CharField(max_length=TEXT_LIMITS("Complaint", field), blank=True, **kwargs)
 
 
-class Complaint(models.Model):
+class Complaint(ConstraintsCheckedInPython):
     """One complaint: who, how and what, and what the Ombudsman made of it. Its stages are
     ComplaintStage rows; its themes ComplaintTheme rows (a managed list, many a complaint)."""
 
@@ -160,7 +161,7 @@ class ComplaintTheme(models.Model):
         return self.get_theme_display()
 
 
-class ComplaintStage(models.Model):
+class ComplaintStage(ConstraintsCheckedInPython):
     """A stage of the procedure: 1 (local resolution), 2 (investigation), 3 (review panel)."""
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="stages")

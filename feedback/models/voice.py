@@ -9,6 +9,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from feedback.voice.limits import TEXT_LIMITS
+from pqa.constraints import ConstraintsCheckedInPython
 from pqa.models import ServiceArea, Team
 
 __all__ = [
@@ -88,7 +89,7 @@ def _answer(label: str) -> models.CharField:
     return models.CharField(label, max_length=8, choices=FeedbackAnswer.choices, blank=True)
 
 
-class Compliment(models.Model):
+class Compliment(ConstraintsCheckedInPython):
     """A compliment received, with a redacted extract that may be shared in reports."""
 
     reference = models.CharField(max_length=TEXT_LIMITS("Compliment", "reference"), unique=True)
@@ -122,7 +123,7 @@ class Compliment(models.Model):
         return [theme.strip() for theme in self.themes.split(";") if theme.strip()]
 
 
-class FeedbackResponse(models.Model):
+class FeedbackResponse(ConstraintsCheckedInPython):
     """What a child, parent or carer, or professional answered to the standard questions."""
 
     reference = models.CharField(max_length=TEXT_LIMITS("FeedbackResponse", "reference"), unique=True)
@@ -161,7 +162,7 @@ class FeedbackResponse(models.Model):
         _team_in_area(self)
 
 
-class AdvocacyReferral(models.Model):
+class AdvocacyReferral(ConstraintsCheckedInPython):
     """A referral to the advocacy service, with where it came from."""
 
     reference = models.CharField(max_length=TEXT_LIMITS("AdvocacyReferral", "reference"), unique=True)

@@ -12,6 +12,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator, MinVal
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from pqa.constraints import ConstraintsCheckedInPython
 from pqa.kpis import rules
 from pqa.validators import validate_no_control_characters
 
@@ -72,7 +73,7 @@ class Indicator(models.Model):
         return self.unit == rules.PERCENT
 
 
-class IndicatorTarget(models.Model):
+class IndicatorTarget(ConstraintsCheckedInPython):
     """An indicator's target and tolerance band for one UK financial year (April to March).
     A month is judged against its own year's; a year without one uses the latest earlier one."""
 
@@ -115,7 +116,7 @@ class IndicatorTarget(models.Model):
             raise ValidationError({"target": "The target must be inside its tolerance band (its edges included)."})
 
 
-class IndicatorValue(models.Model):
+class IndicatorValue(ConstraintsCheckedInPython):
     """One month's value of an indicator, with its numerator and denominator when it is a
     rate, the comparators for that month and the commentary of the people who run the
     service. One per indicator and month; entering it again replaces it (a new version)."""

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from pqa.constraints import ConstraintsCheckedInPython
 from pqa.quarters import Quarter, quarter_or_none, validate_quarter
 from pqa.reporting.limits import TEXT_LIMITS
 
@@ -21,7 +22,7 @@ FILE_FIELDS = ("html", "pdf", "xlsx")  # one per format of pqa.reporting.report.
 NARRATIVE_FIELDS = ("strengths", "areas_for_development", "actions", "children_and_families")
 
 
-class QuarterlyReport(models.Model):
+class QuarterlyReport(ConstraintsCheckedInPython):
     """A quarter's report.
 
     Generation states: not_generated -> queued -> generating -> ready, or -> failed; from ready
