@@ -421,8 +421,9 @@ def quarters_with_open_cycles() -> set[str]:
 
 
 def overdue(evaluation: Evaluation, today: dt.date | None = None) -> bool:
-    today = today or timezone.localdate()
-    return evaluation.is_editable and evaluation.due_date is not None and evaluation.due_date < today
+    if not evaluation.is_editable or evaluation.due_date is None:
+        return False
+    return evaluation.due_date < (today or timezone.localdate())
 
 
 # --- The team manager's home and safeguarding concerns --------------------------------------
