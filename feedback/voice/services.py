@@ -18,9 +18,15 @@ def _save(instance, *, actor, reason: str = "") -> None:
     instance.save()
 
 
-def _apply(instance, fields: dict) -> None:
+def _update(model, instance, expected_version: int | None, fields: dict, actor):
+    """Lock `instance`'s row, refuse it if saved since `expected_version`, set `fields`, bump
+    the version and save it attributed to `actor`: the one way every voice record changes."""
+    locked = version_lock(model, instance.pk, expected_version)
     for name, value in fields.items():
-        setattr(instance, name, value)
+        setattr(locked, name, value)
+    version_bump(locked)
+    _save(locked, actor=actor)
+    return locked
 
 
 @transaction.atomic
@@ -35,11 +41,7 @@ def compliment_record(*, actor, **fields) -> Compliment:
 def compliment_update(*, actor, compliment: Compliment, expected_version: int | None, **fields) -> Compliment:
     """Change a compliment; refused (ConcurrentEditError) when someone saved it since
     `expected_version` was read."""
-    locked = version_lock(Compliment, compliment.pk, expected_version)
-    _apply(locked, fields)
-    version_bump(locked)
-    _save(locked, actor=actor)
-    return locked
+    return _update(Compliment, compliment, expected_version, fields, actor)
 
 
 @transaction.atomic
@@ -56,11 +58,7 @@ def feedback_response_update(
 ) -> FeedbackResponse:
     """Correct a recorded response; refused (ConcurrentEditError) when someone saved it since
     `expected_version` was read."""
-    locked = version_lock(FeedbackResponse, response.pk, expected_version)
-    _apply(locked, fields)
-    version_bump(locked)
-    _save(locked, actor=actor)
-    return locked
+    return _update(FeedbackResponse, response, expected_version, fields, actor)
 
 
 @transaction.atomic
@@ -77,8 +75,4 @@ def advocacy_referral_update(
 ) -> AdvocacyReferral:
     """Correct a recorded referral; refused (ConcurrentEditError) when someone saved it since
     `expected_version` was read."""
-    locked = version_lock(AdvocacyReferral, referral.pk, expected_version)
-    _apply(locked, fields)
-    version_bump(locked)
-    _save(locked, actor=actor)
-    return locked
+    return _update(AdvocacyReferral, referral, expected_version, fields, actor)

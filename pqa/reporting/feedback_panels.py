@@ -242,6 +242,17 @@ def advocacy_panels(advocacy: dict, quarter: str) -> list[Panel]:
     ]
 
 
+def children_and_families_panels(data: dict, quarter: str) -> list[Panel]:
+    """Child and family feedback, then advocacy referrals, each where its figures exist: the
+    dashboard and the report's "Child and family feedback" section show the same."""
+    panels: list[Panel] = []
+    if has_responses(data):
+        panels += response_panels(data["responses"], quarter)
+    if has_advocacy(data):
+        panels += advocacy_panels(data["advocacy"], quarter)
+    return panels
+
+
 def feedback_panels(data: dict, quarter: str) -> list[Panel]:
     """The panels whose figures exist, in the report's order."""
     panels: list[Panel] = []
@@ -249,10 +260,7 @@ def feedback_panels(data: dict, quarter: str) -> list[Panel]:
         panels += complaint_panels(data["complaints"], quarter)
     if data["compliments"]["received"]:
         panels += compliment_panels(data["compliments"], quarter)
-    if has_responses(data):
-        panels += response_panels(data["responses"], quarter)
-    if has_advocacy(data):
-        panels += advocacy_panels(data["advocacy"], quarter)
+    panels += children_and_families_panels(data, quarter)
     return panels
 
 

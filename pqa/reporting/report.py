@@ -418,11 +418,7 @@ def _children_and_families(report: Report, data: dict) -> list[Section]:
         _statement(figures, "advocacy.referrals", "Advocacy referrals"),
         _statement(figures, "advocacy.from_social_work_share", "Advocacy referrals from social work teams"),
     ]
-    panels = []
-    if feedback_panels.has_responses(feedback):
-        panels += feedback_panels.response_panels(responses, data["quarter"])
-    if feedback_panels.has_advocacy(feedback):
-        panels += feedback_panels.advocacy_panels(advocacy, data["quarter"])
+    panels = feedback_panels.children_and_families_panels(feedback, data["quarter"])
     return [
         Section(
             id="children-and-families",
