@@ -79,10 +79,14 @@ def _conflict_message(error: services.ConcurrentEditError) -> str:
 
 @require_http_methods(["GET", "POST"])
 def evaluation_form(request, pk: int):
-    if request.method == "POST" and _given_away(request, pk):
-        messages.error(request, GIVEN_AWAY)
-        return redirect("kept_texts")
-    evaluation = _editable_evaluation(request, pk)
+    try:
+        evaluation = _editable_evaluation(request, pk)
+    except Http404:
+        # Asked only when the evaluation is not theirs to edit: a query fewer on every save.
+        if request.method == "POST" and _given_away(request, pk):
+            messages.error(request, GIVEN_AWAY)
+            return redirect("kept_texts")
+        raise
     if not can_edit_evaluation(request.user, evaluation):
         messages.info(request, "This evaluation has been returned, so it can be read but not changed.")
         return redirect("evaluations:detail", pk=evaluation.pk)
@@ -163,10 +167,15 @@ def _render_form(request, evaluation, forms, *, errors=None, status=200, draft_s
 @require_POST
 def evaluation_autosave(request, pk: int):
     """Saves the draft as the evaluator types; answers in JSON for the page's script."""
-    if _given_away(request, pk):
-        # 409, not 404: the script stops retrying and says what happened.
-        return JsonResponse({"error": GIVEN_AWAY, "given_away": True, "kept_url": reverse("kept_texts")}, status=409)
-    evaluation = _editable_evaluation(request, pk)
+    try:
+        evaluation = _editable_evaluation(request, pk)
+    except Http404:
+        if _given_away(request, pk):
+            # 409, not 404: the script stops retrying and says what happened.
+            return JsonResponse(
+                {"error": GIVEN_AWAY, "given_away": True, "kept_url": reverse("kept_texts")}, status=409
+            )
+        raise
     if not can_edit_evaluation(request.user, evaluation):
         return JsonResponse({"error": "This evaluation has been returned and can no longer be changed."}, status=409)
     forms = SitAlongsideForms.build(evaluation, data=request.POST)

@@ -19,7 +19,8 @@ register = template.Library()
 def _control(field):
     widget = field.field.widget
     if hasattr(widget, "choices"):
-        chosen = str(field.value())
+        value = field.value()
+        chosen = "" if value is None else str(value)  # nothing chosen: the "All ..." option
         options = format_html_join(
             "\n",
             '<option value="{}"{}>{}</option>',

@@ -132,3 +132,39 @@ def test_an_evaluation_page_prints_without_the_navigation(client_for, leader):
     text = client_for(leader).get(reverse("evaluations:detail", args=[evaluation.pk])).text
     assert "Print this evaluation" in text
     assert "pqa-no-print" in text
+
+
+def test_the_filters_keep_the_chosen_options_selected_and_the_typed_reference(client_for, leader, team):
+    completed_evaluation(team=team)
+    text = client_for(leader).get(reverse("evaluations:list"), {"team": team.pk, "reference": "AB<1>"}).text
+    assert f'<option value="{team.pk}" selected>{team}</option>' in text
+    assert '<option value="" selected>All cycles</option>' in text
+    # What was typed comes back in the box, escaped.
+    assert 'name="reference" type="text" value="AB&lt;1&gt;" spellcheck="false"' in text
+
+
+def test_a_filter_with_a_bad_value_shows_its_error_beside_it(client_for, leader):
+    text = client_for(leader).get(reverse("evaluations:list"), {"team": "999999"}).text
+    assert '<div class="govuk-form-group govuk-form-group--error">' in text
+    assert 'id="id_team-error"><span class="govuk-visually-hidden">Error:</span> Select a valid choice.' in text
+
+
+def test_each_row_shows_the_case_id_status_final_grade_cycle_team_and_evaluator(client_for, leader, team):
+    evaluator = UserFactory(role=Role.EVALUATOR, first_name="Ann", last_name="Evaluator")
+    evaluation = completed_evaluation(team=team, evaluator=evaluator, grade=Grade.GOOD)
+    moderation_record(evaluation=evaluation, moderated_grade=Grade.REQUIRES_IMPROVEMENT, moderator=None)
+    text = client_for(leader).get(reverse("evaluations:list")).text
+    row = text[text.index(f'href="{reverse("evaluations:detail", args=[evaluation.pk])}"') :]
+    row = row[: row.index("</tr>")]
+    for shown in (
+        evaluation.reference,
+        evaluation.child_ref,
+        '<strong class="govuk-tag govuk-tag--green">Returned</strong>',
+        "Requires improvement to be good</strong>",
+        "(evaluator: Good)",
+        f"{evaluation.cycle.quarter} {evaluation.cycle.get_type_display()}",
+        team.name,
+        team.service_area.name,
+        str(evaluator),
+    ):
+        assert shown in row
