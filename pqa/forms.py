@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from pqa.quarters import year_range
 
@@ -49,21 +50,35 @@ class Select(forms.Select):
     engine cost a few milliseconds each time; docs/benchmarks.md). Every value is escaped."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
+        # What get_context() and optgroups() decide, without building a dict per option:
+        # the owner drop-down is drawn once per recommendation row, each with every account.
+        final_attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            final_attrs["multiple"] = True
+        chosen = set(self.format_value(value))
+        found = False
+
+        def option(option_value, label):
+            nonlocal found
+            option_value = "" if option_value is None else option_value
+            selected = (not found or self.allow_multiple_selected) and str(option_value) in chosen
+            found |= selected
+            return (f"{option_value}", mark_safe(" selected") if selected else "", label)
+
         groups = []
-        for group_name, options, _index in widget["optgroups"]:
-            drawn = format_html_join(
-                "",
-                '\n  <option value="{}"{}>{}</option>\n',
-                ((f"{option['value']}", _flat_attributes(option["attrs"]), option["label"]) for option in options),
-            )
-            if group_name:
+        for group_name, choices in self.choices:
+            if isinstance(choices, (list, tuple)):
+                drawn = format_html_join(
+                    "", '\n  <option value="{}"{}>{}</option>\n', [option(*choice) for choice in choices]
+                )
                 drawn = format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, drawn)
+            else:
+                drawn = format_html('\n  <option value="{}"{}>{}</option>\n', *option(group_name, choices))
             groups.append((drawn,))
         return format_html(
             '<select name="{}"{}>{}\n</select>',
-            widget["name"],
-            _flat_attributes(widget["attrs"]),
+            name,
+            _flat_attributes(final_attrs),
             format_html_join("", "{}", groups),
         )
 

@@ -200,10 +200,11 @@ def demo_loader(label: str, loader: Callable[..., object], order: int) -> None:
 def menu_for(user) -> list[MenuEntry]:
     """The entries this person's role sees and their permission allows, in order. Nothing for
     someone not signed in."""
-    if not getattr(user, "is_authenticated", False):
+    role = role_of(user)  # once: each page draws the menu, and the user is a lazy object
+    if role is None:
         return []
     entries = sorted(_menu.values(), key=lambda entry: (entry.order, entry.label))
-    return [entry for entry in entries if entry.shown_to(user)]
+    return [entry for entry in entries if role in entry.roles and (entry.permission is None or entry.permission(user))]
 
 
 @dataclass(frozen=True)
@@ -239,8 +240,12 @@ def navigation_for(user, path: str) -> list[MenuItem]:
     would be. A group with a single entry for this person shows as that entry. The entry the
     page belongs to is active, and so is its group."""
     entries = menu_for(user)
-    active = _active_url(path, [entry.url for entry in entries])
-    links = [(entry, MenuItem(label=entry.label, url=entry.url, active=entry.url == active)) for entry in entries]
+    urls = [entry.url for entry in entries]
+    active = _active_url(path, urls)
+    links = [
+        (entry, MenuItem(label=entry.label, url=url, active=url == active))
+        for entry, url in zip(entries, urls, strict=True)
+    ]
     if len(links) <= MENU_TOP_LEVEL:
         return [item for _, item in links]
     members: dict[str, list[MenuItem]] = {}
