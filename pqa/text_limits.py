@@ -6,8 +6,8 @@ model field's max_length), and by the database. On PostgreSQL a TextField's max_
 constraint at all, and SQLite ignores a varchar's length, so each model carries one
 CheckConstraint on the Length() of all its free text (`within_limits`): a write around the
 model (`QuerySet.update`, raw SQL in a shell) is refused too. One constraint a model, not
-one a field: `full_clean()` validates each constraint with a query, and the field's own
-max_length has already named the field that is too long.
+one a field: the field's own max_length has already named the field that is too long
+(`full_clean()` judges the constraint in Python, without a query: pqa.constraints).
 
 Lengths are in characters (code points), as Python, PostgreSQL and SQLite all count them.
 """
