@@ -21,6 +21,12 @@ from feedback.models import (
     FeedbackResponse,
     Rating,
 )
+
+# The words the reporting layer (pqa/reporting) draws these figures with: it reads this app
+# through this module and the selectors only, so the enums it needs are offered here too.
+from feedback.models import Complainant as Complainant
+from feedback.models import Outcome as Outcome
+from feedback.models import Theme as Theme
 from pqa.models import ServiceArea
 from pqa.quarters import Quarter
 

@@ -13,8 +13,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from evaluations.selectors import evaluation_feedback_figures
-from feedback.figures import FiguresError, feedback_figures, resolve
-from feedback.models import STANDARD_QUESTIONS, AdvocacySource, ComplimentFrom, FeedbackRespondent, Rating
+from feedback.figures import (
+    STANDARD_QUESTIONS,
+    AdvocacySource,
+    ComplimentFrom,
+    FeedbackRespondent,
+    FiguresError,
+    Rating,
+    feedback_figures,
+    resolve,
+)
 from pqa import audit
 from pqa.models import ServiceArea
 from pqa.quarters import Quarter

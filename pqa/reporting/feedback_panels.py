@@ -10,8 +10,7 @@ at its FEEDBACK_PANELS hook (pqa/reporting/apps.py); the report reads the same p
 
 from __future__ import annotations
 
-from feedback.figures import feedback_figures
-from feedback.models import (
+from feedback.figures import (
     STANDARD_QUESTIONS,
     AdvocacySource,
     Complainant,
@@ -21,6 +20,7 @@ from feedback.models import (
     Outcome,
     Rating,
     Theme,
+    feedback_figures,
 )
 from pqa import charts
 from pqa.reporting.dashboard import ANSWER_COLOURS, Panel, _short

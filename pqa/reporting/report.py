@@ -42,7 +42,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from evaluations.selectors import Answer, Grade, HeadlineQuestion, Pillar, dashboard_figures, quarters_with_evaluations
-from feedback.models import STANDARD_QUESTIONS
+from feedback.figures import STANDARD_QUESTIONS
 from feedback.voice.selectors import quarter_quotable_responses, quarter_shareable_compliments
 from pqa.exports import safe_cell, sheet_title_of
 from pqa.kpis import rules

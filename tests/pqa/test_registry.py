@@ -61,6 +61,37 @@ def test_the_core_imports_no_app_and_names_none_of_their_urls():
     assert found == []
 
 
+# The reporting layer triangulates the apps, reading them only through their read side.
+READ_SIDE = re.compile(r"^(evaluations|feedback)(\.[a-z_]+)*\.(selectors|figures)$")
+
+
+def app_imports_beside_the_read_side(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            modules = [node.module]
+        else:
+            continue
+        found += [module for module in modules if _names_an_app(module) and not READ_SIDE.match(module)]
+    return found
+
+
+def test_the_reporting_layer_reads_the_apps_only_through_their_selectors_and_figures(tmp_path):
+    found = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path in sorted((CORE / "reporting").rglob("*.py"))
+        for module in app_imports_beside_the_read_side(path)
+    ]
+    assert found == []
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text(
+        "from feedback.models import Theme\nfrom feedback.voice.selectors import x\nimport evaluations.services\n"
+    )
+    assert app_imports_beside_the_read_side(sneaky) == ["feedback.models", "evaluations.services"]
+
+
 def test_the_check_of_the_core_would_catch_an_import_and_a_url_name(tmp_path):
     sneaky = tmp_path / "sneaky.py"
     sneaky.write_text(
