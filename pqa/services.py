@@ -54,7 +54,8 @@ def _enqueue_delivery(notification_id: int) -> None:
     try:
         deliver_notification.apply_async(args=[notification_id], retry=False)
     except Exception:  # noqa: BLE001 - any broker failure: the outbox sweep delivers it later
-        logger.warning("Could not enqueue notification %s; it stays in the outbox", notification_id)
+        # The cause with it, as the job kit logs it: an operator needs to know why the broker refused.
+        logger.warning("Could not enqueue notification %s; it stays in the outbox", notification_id, exc_info=True)
 
 
 def notification_deliver(*, notification_id: int) -> bool:

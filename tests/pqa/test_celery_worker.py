@@ -88,9 +88,11 @@ def test_queuing_with_the_broker_down_commits_the_row_at_once_and_the_sweep_send
     # first refusal: no publish retries (apply_async retry=False) and no reconnection attempts
     # (the transport's max_retries 0), either of which keeps the user's request waiting.
     assert attempts == [("127.0.0.1", port)]
-    assert [record.getMessage() for record in caplog.records if record.name == "pqa.services"] == [
+    warnings = [record for record in caplog.records if record.name == "pqa.services"]
+    assert [record.getMessage() for record in warnings] == [
         f"Could not enqueue notification {notification.pk}; it stays in the outbox"
     ]
+    assert warnings[0].exc_info is not None, "the broker's refusal is logged with it, for the operator"
     # The row was committed with the caller's transaction and waits in the outbox for the sweep:
     # nothing is lost, only delayed.
     assert Notification.objects.filter(pk=notification.pk, sent_at__isnull=True, attempts=0).exists()
