@@ -85,11 +85,18 @@ class _Change:
         self.fields["version"] = forms.IntegerField(
             widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1, initial=self.instance.version
         )
+        # After a refused save the page shows the person's text again: saving it settles the
+        # copy kept of it (pqa.conflicts.settle_kept_version).
+        self.fields["resolves_conflict"] = forms.CharField(widget=forms.HiddenInput, required=False, max_length=12)
+        self.helper.layout.insert(0, Field("resolves_conflict"))
         self.helper.layout.insert(0, Field("version"))
 
     def changes(self) -> dict:
-        """The cleaned fields as the update service takes them (the version aside)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
+        """The cleaned fields as the update service takes them (the version and the kept copy
+        to settle aside)."""
+        return {
+            name: value for name, value in self.cleaned_data.items() if name not in {"version", "resolves_conflict"}
+        }
 
 
 class ComplimentChangeForm(_Change, ComplimentForm):

@@ -16,4 +16,10 @@ for kind, singular in KINDS:
         path(f"{kind}/new/", views.voice_record, {"kind": kind}, name=f"{singular}_new"),
         path(f"{kind}/<int:pk>/", views.voice_detail, {"kind": kind}, name=f"{singular}_detail"),
         path(f"{kind}/<int:pk>/change/", views.voice_change, {"kind": kind}, name=f"{singular}_change"),
+        path(
+            f"{kind}/<int:pk>/change/not-saved/",
+            views.voice_conflicts,
+            {"kind": kind},
+            name=f"{singular}_conflicts",
+        ),
     ]

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from feedback.complaints import import_jobs as complaint_import_jobs
@@ -18,7 +19,7 @@ from feedback.models import STANDARD_QUESTIONS
 from feedback.voice import filters, forms, import_jobs, imports, selectors, services
 from feedback.voice.permissions import can_list_voice, can_record_voice
 from pqa import audit, jobs
-from pqa.conflicts import keep_refused_version
+from pqa.conflicts import NOT_APPLIED, RefusedVersionPage, form_values, keep_refused_version, settle_kept_version
 from pqa.exports import FORMATS, Column, export_response
 from pqa.versioning import ConcurrentEditError
 
@@ -57,6 +58,14 @@ class Kind:
     @property
     def detail_url_name(self) -> str:
         return f"feedback:{self.singular}_detail"
+
+    @property
+    def change_url_name(self) -> str:
+        return f"feedback:{self.singular}_change"
+
+    @property
+    def conflicts_url_name(self) -> str:
+        return f"feedback:{self.singular}_conflicts"
 
 
 COMMON = (Column("reference", lambda r: r.reference),)
@@ -174,7 +183,7 @@ def voice_detail(request, kind: str, pk: int):
         "record": record,
         "answers": answers,
         "can_change": can_record_voice(request.user),
-        "change_url_name": f"feedback:{spec.singular}_change",
+        "change_url_name": spec.change_url_name,
     }
     return render(request, "feedback/voice/detail.html", context)
 
@@ -194,40 +203,84 @@ CHANGES = {
     "responses": (forms.ResponseChangeForm, services.feedback_response_update),
     "advocacy": (forms.ReferralChangeForm, services.advocacy_referral_update),
 }
+# The hidden field that settles a kept copy says nothing about the record.
+CHANGE_NOT_APPLIED = NOT_APPLIED | {"resolves_conflict"}
+
+
+def _save_change(request, kind: str, record, form) -> None:
+    """Save a valid change form through the kind's update service, from the version it carries
+    (ConcurrentEditError when someone saved the record since)."""
+    update = CHANGES[kind][1]
+    update(
+        actor=request.user,
+        expected_version=form.cleaned_data["version"],
+        **{KINDS[kind].singular: record},
+        **form.changes(),
+    )
+
+
+def _change_page(request, spec: Kind, form, *, conflict=None, status=200):
+    context = {"kind": spec, "form": form, "change": True, "conflict": conflict}
+    return render(request, "feedback/voice/form.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def voice_change(request, kind: str, pk: int):
     """Change a compliment, response or referral from the version the person opened: if someone
     else saved it meanwhile, nothing is overwritten, and what they typed stays in the form
-    (kept on their kept-texts page too); saving again puts theirs over the saved one."""
+    (kept too, to compare on the compare page, `voice_conflicts`); saving again puts theirs over
+    the saved one and settles the kept copy."""
     spec = _kind(request.user, kind, record=True)
     record = spec.get(user=request.user, pk=pk)
-    form_class, update = CHANGES[kind]
+    form_class = CHANGES[kind][0]
     form = form_class(request.POST or None, instance=record)
-    status = 200
-    if request.method == "POST" and form.is_valid():
-        try:
-            update(
-                actor=request.user,
-                expected_version=form.cleaned_data["version"],
-                **{spec.singular: record},
-                **form.changes(),
-            )
-        except ConcurrentEditError as error:
-            keep_refused_version(request, record, based_on_version=form.cleaned_data["version"] or 0, error=error)
-            data = request.POST.copy()
-            data["version"] = str(error.current_version)  # saving again now keeps what was typed
-            form = form_class(data, instance=spec.get(user=request.user, pk=pk))
-            form.is_valid()
-            form.add_error(None, f"{error} What you typed is below: save again to keep it.")
-            status = 409
-        else:
-            messages.success(request, f"{spec.singular.capitalize()} {record.reference} saved.")
-            return redirect(spec.detail_url_name, pk=record.pk)
-    elif request.method == "POST":
-        status = 400
-    return render(request, "feedback/voice/form.html", {"kind": spec, "form": form, "change": True}, status=status)
+    if request.method == "GET":
+        return _change_page(request, spec, form)
+    if not form.is_valid():
+        return _change_page(request, spec, form, status=400)
+    try:
+        _save_change(request, kind, record, form)
+    except ConcurrentEditError as error:
+        kept = keep_refused_version(request, record, based_on_version=form.cleaned_data["version"] or 0, error=error)
+        data = request.POST.copy()
+        data["version"] = str(error.current_version)  # saving again now keeps what was typed
+        data["resolves_conflict"] = str(kept.pk)  # ...and settles the kept copy
+        form = form_class(data, instance=spec.get(user=request.user, pk=pk))
+        form.is_valid()
+        form.add_error(None, f"{error} What you typed is below: save again to keep it.")
+        return _change_page(request, spec, form, conflict=kept, status=409)
+    settle_kept_version(request, record, form.cleaned_data["resolves_conflict"])
+    messages.success(request, f"{spec.singular.capitalize()} {record.reference} saved.")
+    return redirect(spec.detail_url_name, pk=record.pk)
+
+
+def _refused_version_page(kind: str) -> RefusedVersionPage:
+    """The compare page of one kind, from its change form and update service (CHANGES)."""
+    spec, form_class = KINDS[kind], CHANGES[kind][0]
+    return RefusedVersionPage(
+        build=lambda record, data: form_class(data, instance=record),
+        sections=lambda form: {spec.singular: ("", form_values(form, CHANGE_NOT_APPLIED))},
+        errors=lambda form: [problem for problems in form.errors.values() for problem in problems],
+        apply=lambda request, record, form: _save_change(request, kind, record, form),
+        form_url=lambda record: reverse(spec.change_url_name, args=[record.pk]),
+        not_applied=CHANGE_NOT_APPLIED,
+        context=lambda record: {
+            "title": f"{spec.singular} {record.reference}",
+            "caption": f"{spec.singular.capitalize()} {record.reference}",
+        },
+    )
+
+
+CONFLICTS = {kind: _refused_version_page(kind) for kind in CHANGES}
+
+
+@require_http_methods(["GET", "POST"])
+def voice_conflicts(request, kind: str, pk: int):
+    """This person's refused version of a compliment, response or referral beside the saved one:
+    use theirs (saved through the kind's update service), or keep the saved one. Only for those
+    who may change the record; anyone else finds no page, as on the change page."""
+    spec = _kind(request.user, kind, record=True)
+    return CONFLICTS[kind].view(request, spec.get(user=request.user, pk=pk))
 
 
 def shareable_extracts(request):
