@@ -175,6 +175,6 @@ def test_the_compare_page_names_the_themes_that_differ_in_words(
     client = client_for(practice_hub)
     client.post(reverse("feedback:complaints:edit", args=[complaint.pk]), {**opened, "themes": ["communication"]})
     compare = client.get(reverse("feedback:complaints:conflicts", args=[complaint.pk])).content.decode()
-    assert "These 1 answer differ" in compare
+    assert "One answer differs." in compare
     # The ticks in words, in the order of the checkboxes, on both sides.
     assert ">Communication<" in compare and ">No reply, Delay<" in compare
