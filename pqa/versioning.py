@@ -32,6 +32,12 @@ def last_saved(instance: models.Model):
     return history.order_by("-history_date").select_related("history_user").first() if history is not None else None
 
 
+def history_of(instance: models.Model, limit: int = 20) -> list:
+    """Who changed `instance`, when and how, newest first: its django-simple-history rows with
+    their users, in one query (templates/includes/history.html draws them)."""
+    return list(instance.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
+
+
 def concurrent_edit_error(instance: models.Model) -> ConcurrentEditError:
     """The refusal for `instance` as it stands now, naming who saved it last and when."""
     last = last_saved(instance)

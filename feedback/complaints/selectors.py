@@ -76,12 +76,6 @@ def complaint_for(user, pk) -> Complaint:
     return complaint
 
 
-def complaint_history(complaint: Complaint, limit: int = 20) -> list:
-    """Who changed the complaint, when and how, newest first (django-simple-history's rows, in
-    one query): its changes, stages and responses each bump and save the complaint."""
-    return list(complaint.history.select_related("history_user").order_by("-history_date", "-history_id")[:limit])
-
-
 def complaint_for_manager(user, pk) -> Complaint:
     if not can_manage_complaints(user):
         raise Http404("No such complaint")

@@ -31,7 +31,7 @@ from feedback.complaints.forms import (
 from pqa import audit
 from pqa.conflicts import NOT_APPLIED, RefusedVersionPage, form_values, keep_refused_version, settle_kept_version
 from pqa.exports import FORMATS, Column, export_response
-from pqa.versioning import ConcurrentEditError
+from pqa.versioning import ConcurrentEditError, history_of
 
 PAGE_SIZE = 25
 EXPORT_COLUMNS = (
@@ -181,7 +181,7 @@ def complaint_detail(request, pk: int):
             "can_escalate": clock.may_ask_next_stage(facts, day) is None and not complaint.ombudsman_referred,
             "latest": clock.latest_stage(facts),
             "today": day,
-            "history": selectors.complaint_history(complaint),
+            "history": history_of(complaint),  # its stages and responses each save the complaint too
         },
     )
 

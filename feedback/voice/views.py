@@ -21,7 +21,7 @@ from feedback.voice.permissions import can_list_voice, can_record_voice
 from pqa import audit, jobs
 from pqa.conflicts import NOT_APPLIED, RefusedVersionPage, form_values, keep_refused_version, settle_kept_version
 from pqa.exports import FORMATS, Column, export_response
-from pqa.versioning import ConcurrentEditError
+from pqa.versioning import ConcurrentEditError, history_of
 
 PAGE_SIZE = 25
 
@@ -184,6 +184,7 @@ def voice_detail(request, kind: str, pk: int):
         "answers": answers,
         "can_change": can_record_voice(request.user),
         "change_url_name": spec.change_url_name,
+        "history": history_of(record),
     }
     return render(request, "feedback/voice/detail.html", context)
 

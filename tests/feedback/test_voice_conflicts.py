@@ -204,3 +204,14 @@ def test_another_persons_kept_version_is_not_found_on_the_compare_page(refused, 
 def test_a_record_that_does_not_exist_has_no_compare_page(client_for, practice_hub):
     client = client_for(practice_hub)
     assert client.get(reverse("feedback:compliment_conflicts", args=[999999])).status_code == 404
+
+
+def test_the_records_page_shows_who_changed_it_newest_first(refused, practice_hub):
+    refused["client"].post(refused["compare"], {"conflict": refused["kept"].pk, "version": 2, "choice": "mine"})
+    page = refused["client"].get(refused["change"].removesuffix("change/"))
+    assert page.status_code == 200
+    history = page.text[page.text.index('id="history"') :]
+    rows = history.split('<tr class="govuk-table__row">')[2:]  # the rows after the header's
+    hub = practice_hub.get_full_name() or practice_hub.username
+    assert hub in rows[0] and "Cara Relations" in rows[1]
+    assert "Changed" in rows[0]
