@@ -148,4 +148,11 @@ def test_a_second_change_to_a_response_is_refused_compared_and_used_over_the_fir
     assert (response.comment, response.version) == ("They listened and rang back the next day.", 3)
     assert response.history.latest().history_user == hub
     assert not EditConflict.objects.filter(resolved_at__isnull=True).exists()
+
+    # The response's page says who changed it: Hana last, Cara before her.
+    page.goto(f"{live_server.url}/feedback/responses/{response.pk}/")
+    history = page.get_by_role("region", name="History")
+    expect(history.get_by_role("row").nth(1)).to_contain_text("Hana Hub")
+    expect(history.get_by_role("row").nth(2)).to_contain_text("Cara Relations")
+    _shots(page, artifacts, "response-history", axe_check)
     assert csp_violations == []
