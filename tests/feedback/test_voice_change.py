@@ -18,8 +18,7 @@ def _date(prefix, day):
     return {f"{prefix}_0": day.day, f"{prefix}_1": day.month, f"{prefix}_2": day.year}
 
 
-@pytest.fixture
-def response(team):
+def make_response(team):
     return services.feedback_response_record(
         actor=None,
         reference="FR-1",
@@ -32,11 +31,20 @@ def response(team):
     )
 
 
-@pytest.fixture
-def referral(team):
+def make_referral(team):
     return services.advocacy_referral_record(
         actor=None, reference="AR-1", date=dt.date(2025, 5, 1), source="self", service_area=team.service_area
     )
+
+
+@pytest.fixture
+def response(team):
+    return make_response(team)
+
+
+@pytest.fixture
+def referral(team):
+    return make_referral(team)
 
 
 def _response_form(response, **changes):

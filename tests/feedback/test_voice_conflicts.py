@@ -11,12 +11,9 @@ from django.urls import reverse
 
 from feedback.voice import services
 from pqa.models import EditConflict, Role
+from tests.feedback.test_voice_change import _date, _referral_form, _response_form, make_referral, make_response
 
 pytestmark = pytest.mark.django_db
-
-
-def _date(prefix, day):
-    return {f"{prefix}_0": day.day, f"{prefix}_1": day.month, f"{prefix}_2": day.year}
 
 
 def _compliment(team):
@@ -42,52 +39,12 @@ def _compliment_form(compliment):
     }
 
 
-def _response(team):
-    return services.feedback_response_record(
-        actor=None,
-        reference="FR-1",
-        date=dt.date(2025, 5, 1),
-        source="review",
-        respondent="child",
-        service_area=team.service_area,
-        team=team,
-        comment="They listened.",
-    )
-
-
-def _response_form(response):
-    return {
-        "reference": response.reference,
-        **_date("date", response.date),
-        "source": response.source,
-        "respondent": response.respondent,
-        "service_area": response.service_area_id,
-        "team": response.team_id,
-        "comment": response.comment,
-    }
-
-
-def _referral(team):
-    return services.advocacy_referral_record(
-        actor=None, reference="AR-1", date=dt.date(2025, 5, 1), source="self", service_area=team.service_area
-    )
-
-
-def _referral_form(referral):
-    return {
-        "reference": referral.reference,
-        **_date("date", referral.date),
-        "source": referral.source,
-        "service_area": referral.service_area_id,
-    }
-
-
 # Each kind: its path, the name of its pages, how one is made and posted, and a text field the
 # two people change.
 KINDS = {
     "compliments": ("compliment", _compliment, _compliment_form, "themes"),
-    "responses": ("response", _response, _response_form, "comment"),
-    "advocacy": ("referral", _referral, _referral_form, "reference"),
+    "responses": ("response", make_response, _response_form, "comment"),
+    "advocacy": ("referral", make_referral, _referral_form, "reference"),
 }
 
 
