@@ -10,6 +10,9 @@ from django.utils.html import format_html, format_html_join
 from evaluations import selectors
 from evaluations.models import GRADE_DESCRIPTORS, Cycle, Evaluation, Grade, Pillar, Recommendation
 from evaluations.permissions import grades_hidden_from as _grades_hidden_from
+from pqa.govuk import date_input as _date_input
+from pqa.govuk import error_messages as _errors
+from pqa.govuk import hint as _hint
 
 register = template.Library()
 
@@ -105,62 +108,6 @@ def rate_percent(rate) -> str:
 # Drawn here in Python rather than by an include: the sit-alongside form draws about 40 fields
 # and 100 radios, and the template engine took ~10 ms a page doing it (docs/benchmarks.md).
 # Every value goes through format_html, which escapes it.
-
-
-def _hint(field, css: str = "govuk-hint"):
-    return format_html('<div id="{}-hint" class="{}">{}</div>', field.auto_id, css, field.help_text)
-
-
-def _errors(field, errors):
-    return format_html_join(
-        "",
-        '<p id="{}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {}</p>',
-        ((field.auto_id, error) for error in errors),
-    )
-
-
-def _date_input(field, errors, legend_size: str):
-    auto_id = field.auto_id
-    described_by = (f"{auto_id}-hint" if field.help_text else "") + (f" {auto_id}-error" if errors else "")
-    error_class = " govuk-input--error" if errors else ""
-    parts = format_html_join(
-        "",
-        '<div class="govuk-date-input__item"><div class="govuk-form-group">'
-        '<label class="govuk-label govuk-date-input__label" for="{}">{}</label>'
-        '<input class="{}{}" id="{}" name="{}" type="text" inputmode="numeric" value="{}"></div></div>',
-        (
-            (
-                part["attrs"]["id"],
-                part["attrs"]["label"],
-                part["attrs"]["class"],
-                error_class,
-                part["attrs"]["id"],
-                part["name"],
-                "" if part["value"] is None else part["value"],
-            )
-            for part in field.subwidgets[0].data["subwidgets"]
-        ),
-    )
-    error_text = format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(("<br>" if index else "") + '<span class="govuk-visually-hidden">Error:</span> {}', error),)
-            for index, error in enumerate(errors)
-        ),
-    )
-    return format_html(
-        '<fieldset class="govuk-fieldset" role="group" aria-describedby="{}">'
-        '<legend class="govuk-fieldset__legend govuk-fieldset__legend--{}">{}</legend>{}{}'
-        '<div class="govuk-date-input" id="{}">{}</div></fieldset>',
-        described_by,
-        legend_size,
-        field.label,
-        _hint(field) if field.help_text else "",
-        format_html('<p id="{}-error" class="govuk-error-message">{}</p>', auto_id, error_text) if errors else "",
-        auto_id,
-        parts,
-    )
 
 
 def _radios(field, errors, *, legend_size: str, descriptors: bool, small: bool, inline: bool):

@@ -7,6 +7,7 @@ from django import forms
 from feedback.complaints import clock
 from feedback.complaints.selectors import complaints_listed, today
 from feedback.models import Complainant, Complaint, Theme
+from pqa.filters import DateFilter
 from pqa.models import ServiceArea, Team
 
 STAGES = [("1", "Stage 1"), ("2", "Stage 2"), ("3", "Stage 3"), ("ombudsman", "Ombudsman"), ("closed", "Closed")]
@@ -31,10 +32,8 @@ class ComplaintFilter(django_filters.FilterSet):
     theme = django_filters.ChoiceFilter(
         field_name="themes__theme", choices=Theme.choices, empty_label="Any theme", label="Theme"
     )
-    received_from = django_filters.DateFilter(
-        field_name="received", lookup_expr="gte", label="Received from (YYYY-MM-DD)"
-    )
-    received_to = django_filters.DateFilter(field_name="received", lookup_expr="lte", label="Received to (YYYY-MM-DD)")
+    received_from = DateFilter(field_name="received", lookup_expr="gte", label="Received from")
+    received_to = DateFilter(field_name="received", lookup_expr="lte", label="Received to")
 
     class Meta:
         model = Complaint

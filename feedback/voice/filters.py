@@ -13,9 +13,8 @@ from feedback.models import (
     FeedbackSource,
     Rating,
 )
+from pqa.filters import DateFilter
 from pqa.models import ServiceArea, Team
-
-DATE = forms.DateInput(attrs={"type": "date"})
 
 
 class _VoiceFilter(django_filters.FilterSet):
@@ -33,8 +32,8 @@ class _VoiceFilter(django_filters.FilterSet):
 
 def _dates(field: str):
     return (
-        django_filters.DateFilter(field_name=field, lookup_expr="gte", label="From", widget=DATE),
-        django_filters.DateFilter(field_name=field, lookup_expr="lte", label="To", widget=DATE),
+        DateFilter(field_name=field, lookup_expr="gte", label="From"),
+        DateFilter(field_name=field, lookup_expr="lte", label="To"),
     )
 
 

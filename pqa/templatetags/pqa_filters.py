@@ -1,7 +1,8 @@
 """One field of a list page's filter form (django-filter), in GOV.UK markup.
 
 {% filter_field field %} draws the label, the error beside the field, and the control: a
-drop-down for a field with choices, a date input for a date, else a one-line text input.
+drop-down for a field with choices, the GOV.UK date input (day, month, year) for a date
+(pqa.filters.DateFilter), else a one-line text input.
 Drawn here in Python rather than by a {% for %} over the options: a list's filters offer about
 a hundred options (cycles, teams, evaluators), and the template engine took ~8 ms a page
 drawing them (docs/benchmarks.md). Every value goes through format_html, which escapes it.
@@ -12,6 +13,9 @@ from __future__ import annotations
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+
+from pqa.forms import DateField
+from pqa.govuk import date_input
 
 register = template.Library()
 
@@ -33,13 +37,6 @@ def _control(field):
             options,
         )
     value = field.value()
-    if getattr(widget, "input_type", None) == "date":
-        return format_html(
-            '<input class="govuk-input" id="{}" name="{}" type="date" value="{}">',
-            field.id_for_label,
-            field.html_name,
-            "" if value is None else value,
-        )
     return format_html(
         '<input class="govuk-input" id="{}" name="{}" type="text" value="{}" spellcheck="false">',
         field.id_for_label,
@@ -51,6 +48,12 @@ def _control(field):
 @register.simple_tag
 def filter_field(field):
     """A filter's form group: label, errors (each with its id, for the error summary), control."""
+    if isinstance(field.field, DateField):
+        return format_html(
+            '<div class="govuk-form-group{}">\n{}\n</div>\n',
+            " govuk-form-group--error" if field.errors else "",
+            date_input(field, field.errors, "s"),
+        )
     errors = format_html_join(
         "",
         '<p class="govuk-error-message" id="{}-error"><span class="govuk-visually-hidden">Error:</span> {}</p>',

@@ -226,3 +226,33 @@ def test_the_filters_are_labelled_in_words(client_for, customer_relations):
     page = client_for(customer_relations).get(reverse("feedback:complaints:list")).content.decode()
     assert ">Stage</label>" in page and ">Theme</label>" in page
     assert "invalid name" not in page
+
+
+def test_the_list_filters_by_the_dates_received_typed_as_day_month_and_year(
+    client_for, customer_relations, record_complaint
+):
+    early = record_complaint(received=D(2024, 1, 8))
+    late = record_complaint(received=D(2024, 3, 20))
+    client = client_for(customer_relations)
+    typed = {"received_from_0": "1", "received_from_1": "2", "received_from_2": "2024"}
+    page = client.get(reverse("feedback:complaints:list"), typed).content.decode()
+    assert late.reference in page and early.reference not in page
+    # The GOV.UK date input, with what was typed still in it.
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">Received from</legend>' in page
+    assert 'name="received_from_1" type="text" inputmode="numeric" value="2"' in page
+    typed = {"received_to_0": "31", "received_to_1": "1", "received_to_2": "2024"}
+    page = client.get(reverse("feedback:complaints:list"), typed).content.decode()
+    assert early.reference in page and late.reference not in page
+
+
+def test_an_impossible_date_to_filter_by_is_explained_beside_it_and_filters_nothing(
+    client_for, customer_relations, record_complaint
+):
+    complaint = record_complaint(received=D(2024, 1, 8))
+    typed = {"received_from_0": "31", "received_from_1": "2", "received_from_2": "2024"}
+    response = client_for(customer_relations).get(reverse("feedback:complaints:list"), typed)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert '<div class="govuk-form-group govuk-form-group--error">' in page
+    assert "The &#x27;received from&#x27; date must be a real date" in page
+    assert complaint.reference in page

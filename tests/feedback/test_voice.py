@@ -432,3 +432,13 @@ def test_a_list_takes_the_same_number_of_queries_however_many_records(client_for
         _response(team, f"R{index}")
         _referral(team, f"A{index}", "self")
     assert count() == few
+
+
+def test_the_lists_filter_by_dates_typed_as_day_month_and_year(client_for, practice_hub, team):
+    _compliment(team, reference="MAY", received=dt.date(2025, 5, 1))
+    _compliment(team, reference="JULY", received=dt.date(2025, 7, 1))
+    typed = {"received_after_0": "1", "received_after_1": "6", "received_after_2": "2025"}
+    page = client_for(practice_hub).get(reverse("feedback:compliments"), typed).content.decode()
+    assert "JULY" in page and ">MAY<" not in page
+    assert '<legend class="govuk-fieldset__legend govuk-fieldset__legend--s">From</legend>' in page
+    assert 'type="date"' not in page  # no browser date picker: the GOV.UK date input
