@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from pqa.quarters import year_range
 
@@ -43,6 +42,10 @@ def _flat_attributes(attrs) -> str:
     )
 
 
+OPTION = '\n  <option value="{}">{}</option>\n'
+SELECTED_OPTION = '\n  <option value="{}" selected>{}</option>\n'
+
+
 class Select(forms.Select):
     """Django's drop-down, drawn in Python: the same markup as its select.html and
     select_option.html, without a template include for every option (a drop-down of everyone
@@ -63,17 +66,15 @@ class Select(forms.Select):
             option_value = "" if option_value is None else option_value
             selected = (not found or self.allow_multiple_selected) and str(option_value) in chosen
             found |= selected
-            return (f"{option_value}", mark_safe(" selected") if selected else "", label)
+            return (format_html(SELECTED_OPTION if selected else OPTION, f"{option_value}", label),)
 
         groups = []
         for group_name, choices in self.choices:
             if isinstance(choices, (list, tuple)):
-                drawn = format_html_join(
-                    "", '\n  <option value="{}"{}>{}</option>\n', [option(*choice) for choice in choices]
-                )
+                drawn = format_html_join("", "{}", [option(*choice) for choice in choices])
                 drawn = format_html('\n  <optgroup label="{}">{}\n  </optgroup>', group_name, drawn)
             else:
-                drawn = format_html('\n  <option value="{}"{}>{}</option>\n', *option(group_name, choices))
+                (drawn,) = option(group_name, choices)
             groups.append((drawn,))
         return format_html(
             '<select name="{}"{}>{}\n</select>',

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
 
 from pqa.forms import DateField
 from pqa.govuk import date_input
 
 register = template.Library()
+
+OPTION = '<option value="{}">{}</option>'
+SELECTED = '<option value="{}" selected>{}</option>'
 
 
 def _control(field):
@@ -27,8 +29,11 @@ def _control(field):
         chosen = "" if value is None else str(value)  # nothing chosen: the "All ..." option
         options = format_html_join(
             "\n",
-            '<option value="{}"{}>{}</option>',
-            ((value, mark_safe(" selected") if str(value) == chosen else "", label) for value, label in widget.choices),
+            "{}",
+            (
+                (format_html(SELECTED if str(value) == chosen else OPTION, value, label),)
+                for value, label in widget.choices
+            ),
         )
         return format_html(
             '<select class="govuk-select govuk-!-width-full" id="{}" name="{}">\n{}\n</select>',
