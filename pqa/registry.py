@@ -57,8 +57,8 @@ class MenuEntry:
     permission: Callable[[object], bool] | None = None
     group: str = ""
 
-    def shown_to(self, user) -> bool:
-        role = role_of(user)
+    def shown_to(self, user, role: str | None) -> bool:
+        """Whether this person, whose role is `role` (role_of, asked once a page), sees the entry."""
         if role not in self.roles:
             return False
         return self.permission is None or bool(self.permission(user))
@@ -204,7 +204,7 @@ def menu_for(user) -> list[MenuEntry]:
     if role is None:
         return []
     entries = sorted(_menu.values(), key=lambda entry: (entry.order, entry.label))
-    return [entry for entry in entries if role in entry.roles and (entry.permission is None or entry.permission(user))]
+    return [entry for entry in entries if entry.shown_to(user, role)]
 
 
 @dataclass(frozen=True)
